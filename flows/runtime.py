@@ -1,0 +1,31 @@
+"""Process environment that keeps Prefect, dbt and Great Expectations quiet and offline.
+
+It must be applied before any of them is imported: they read these variables at import time.
+Values already set by the user win, except where a default would phone home.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+QUIET_DEFAULTS = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "INFO",
+    "PREFECT_LOGGING_LOG_PRINTS": "false",
+    "TQDM_DISABLE": "1",
+}
+
+
+def configure_environment(data_dir: Path) -> None:
+    """Point Prefect's home into the data dir and switch off telemetry everywhere."""
+    os.environ.setdefault("PREFECT_HOME", str(data_dir.absolute() / "prefect"))
+    for name, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"

@@ -1,0 +1,71 @@
+"""Every setting of the pipeline, read from the environment (prefix ``FEZ_``) or a ``.env`` file.
+
+The README lists each one with its environment variable; ``tests/test_docs.py`` fails when a
+setting is added here without being documented there.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey", "key"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FEZ_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Root of everything the pipeline writes.")
+    warehouse_path: Path | None = Field(
+        None, description="DuckDB warehouse file; default <data_dir>/warehouse.duckdb."
+    )
+    user_agent: str = Field(
+        "asv-fez-pipeline/0.1 (+https://github.com/asv-fez/asv-fez-pipeline)",
+        description="User-Agent sent to every site: names the project and a contact URL.",
+    )
+    min_interval: float = Field(1.0, description="Default seconds between requests to one host.")
+    max_in_flight_per_host: int = Field(1, description="Default concurrent requests per host.")
+    max_concurrency: int = Field(8, description="Concurrent requests across all hosts.")
+    connect_timeout: float = Field(10.0, description="Seconds to wait for a connection.")
+    read_timeout: float = Field(30.0, description="Seconds to wait for data on a connection.")
+    max_body_bytes: int = Field(20_000_000, description="Largest response body accepted.")
+    max_retry_wait: float = Field(
+        600.0, description="A Retry-After longer than this defers the host to the next run."
+    )
+    secret_params: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SECRET_PARAMS),
+        description="Query parameters redacted before anything is written or logged.",
+    )
+    kosis_api_key: SecretStr | None = Field(None, description="KOSIS OpenAPI key.")
+    datagokr_service_key: SecretStr | None = Field(
+        None, description="data.go.kr / odcloud service key (the Decoding key)."
+    )
+    ecos_api_key: SecretStr | None = Field(None, description="Bank of Korea ECOS key.")
+    bizinfo_api_key: SecretStr | None = Field(None, description="Bizinfo crtfcKey.")
+
+    @cached_property
+    def warehouse(self) -> Path:
+        return (self.warehouse_path or self.data_dir / "warehouse.duckdb").absolute()
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir.absolute() / "raw"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir.absolute() / "published"
+
+    def api_keys(self) -> dict[str, SecretStr | None]:
+        """The API keys by setting name, for redaction and for `fez doctor`."""
+        return {
+            "kosis_api_key": self.kosis_api_key,
+            "datagokr_service_key": self.datagokr_service_key,
+            "ecos_api_key": self.ecos_api_key,
+            "bizinfo_api_key": self.bizinfo_api_key,
+        }
+
+    def secret_values(self) -> list[str]:
+        return [k.get_secret_value() for k in self.api_keys().values() if k]

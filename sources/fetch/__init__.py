@@ -1,0 +1,1 @@
+"""Polite HTTP fetching, the raw WARC archive and replay."""

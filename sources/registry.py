@@ -1,0 +1,140 @@
+"""Source declarations: one YAML file per source under ``sources/<publisher>/``.
+
+A declaration is data (URLs, hosts, paging, politeness, parser options); the parser it names
+is code in ``sources/parsers``. ``--sources-overlay`` files are merged over the declarations,
+so the same sources can be pointed at a mirror or a test server without editing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SOURCES_DIR = Path(__file__).parent
+
+
+class UnknownSourceError(KeyError):
+    """A source name that no declaration has."""
+
+    def __init__(self, unknown: list[str], known: list[str]):
+        super().__init__(unknown)
+        self.unknown, self.known = unknown, known
+
+    def __str__(self) -> str:
+        return f"unknown source {', '.join(self.unknown)}; known sources: {', '.join(self.known)}"
+
+
+class SourceDeclarationError(ValueError):
+    """A YAML declaration that does not follow the schema."""
+
+
+class RequestSpec(BaseModel):
+    """One request the crawler makes; parsers return more of them to follow links."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    method: Literal["GET", "POST"] = "GET"
+    params: dict[str, str] = Field(default_factory=dict)
+    data: dict[str, str] | None = None
+    kind: str = "list"
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Politeness(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_interval: float | None = None
+    max_in_flight: int | None = None
+
+
+class Paging(BaseModel):
+    """Numbered list pages: ``param`` counts from ``start`` up to ``max_pages`` pages a run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    param: str
+    start: int = 1
+    max_pages: int = 1
+    in_body: bool = False
+
+
+class SourceSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: str
+    description: str
+    institution: str
+    licence: str
+    kind: Literal["html_board", "json_api", "xml_api", "rss", "curated_csv"]
+    parser: str
+    record_type: Literal["announcement", "observation"]
+    hosts: list[str]
+    homepage: str | None = None
+    verified: bool = True
+    cadence: str = "daily"
+    api_key: str | None = None
+    encoding: str | None = None
+    politeness: Politeness = Field(default_factory=Politeness)
+    paging: Paging | None = None
+    requests: list[RequestSpec] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+    file: Path | None = None
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SourceDeclarationError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise SourceDeclarationError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def load_sources(
+    overlay: Path | None = None, root: Path = SOURCES_DIR
+) -> dict[str, SourceSpec]:
+    """All declared sources by name, with the overlay (``{name: {field: value}}``) applied."""
+    overrides = _read_yaml(overlay) if overlay else {}
+    specs: dict[str, SourceSpec] = {}
+    for path in sorted(root.glob("*/*.yaml")):
+        if path.parent.name == "samples" or path.name.startswith("_"):
+            continue
+        raw = _read_yaml(path)
+        raw = _merge(raw, overrides.get(raw.get("name"), {}))
+        try:
+            spec = SourceSpec(**raw, file=path)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise SourceDeclarationError(f"{path}: {where}: {first['msg']}") from exc
+        specs[spec.name] = spec
+    unknown = sorted(set(overrides) - set(specs))
+    if unknown:
+        raise UnknownSourceError(unknown, sorted(specs))
+    return specs
+
+
+def select_sources(specs: dict[str, SourceSpec], names: list[str] | None) -> list[SourceSpec]:
+    """The named sources (all verified ones when no name is given)."""
+    if not names:
+        return [s for s in specs.values() if s.verified]
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise UnknownSourceError(unknown, sorted(specs))
+    return [specs[n] for n in names]
