@@ -21,7 +21,7 @@ from flows.runtime import configure_environment
 from flows.settings import Settings
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class FezError(click.ClickException):

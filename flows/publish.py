@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +38,10 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, release_id: str
     releases = published_dir / "releases"
     target = releases / release_id
     staging = releases / f".{release_id}.partial"
-    staging.mkdir(parents=True, exist_ok=False)
+    if target.exists():
+        raise FileExistsError(f"release {release_id} already exists in {releases}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     counts, files = {}, {}
     for name, relation in PUBLISHED_TABLES.items():
         frame = con.sql(f"select * from {relation}").df()
