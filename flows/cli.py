@@ -6,6 +6,7 @@ after the environment that keeps them quiet and offline is in place.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from flows.runtime import configure_environment
+from flows.runtime import configure_environment, prefect_api_reachable
 from flows.settings import Settings
 
 console = Console()
@@ -126,10 +127,18 @@ def _run(
     select_sources(load_sources(overlay), list(sources))
     with run_lock(settings.warehouse):
         check_warehouse(settings)
-        from flows.pipeline import pipeline
+        from flows.pipeline import pipeline, run_without_prefect
 
+        runner = pipeline
+        if not prefect_api_reachable():
+            err_console.print(
+                "note: no Prefect API and no loopback network for a temporary server; "
+                "running without Prefect orchestration (no run history)"
+            )
+            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+            runner = run_without_prefect
         with console.status(f"Running {' → '.join(steps)} …"):
-            summary = pipeline(
+            summary = runner(
                 sources=list(sources) or None,
                 replay=replay,
                 sources_overlay=str(overlay) if overlay else None,

@@ -8,10 +8,17 @@ Raw tables only ever gain versions (a post seen again moves its ``last_seen``); 
 rebuilt by dbt; each publish adds a release. The deployment in ``prefect.yaml`` runs it daily
 at 06:00 Asia/Seoul, before office hours, when the institutions' boards have settled.
 Each source is one task (never one per page or row), run concurrently.
+
+Where no Prefect API can be reached (no ``PREFECT_API_URL`` and no loopback interface for the
+temporary server, as under ``unshare -n``), ``run_without_prefect`` runs the same steps in
+the same order with a thread pool, without Prefect's run history.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +26,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 
 from expectations.rows import validate_records
 from flows.settings import Settings
@@ -67,6 +75,13 @@ class SourceResult:
     skipped: str | None = None
 
 
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("fez")
+
+
 def _redactor(settings: Settings) -> Redactor:
     return Redactor(settings.secret_params, [*settings.secret_values(), REPLAY_PLACEHOLDER_KEY])
 
@@ -100,11 +115,11 @@ def collect_source(
     started = datetime.now(UTC)
     api_key, skipped = _api_key(spec, settings, replaying)
     if skipped:
-        get_run_logger().warning("%s %s", spec.name, skipped)
+        _logger().warning("%s %s", spec.name, skipped)
         return SourceResult(spec, Collected(spec.name), started, skipped)
     collected = collect(spec, fetcher, api_key)
     for error in collected.errors:
-        get_run_logger().warning("%s: %s", spec.name, error)
+        _logger().warning("%s: %s", spec.name, error)
     return SourceResult(spec, collected, started)
 
 
@@ -170,11 +185,8 @@ def load_results(
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def transform(settings: Settings) -> int:
-    logger = get_run_logger()
-    run_dbt(["seed"], settings.warehouse, settings.data_dir)
-    outcome = run_dbt(
-        ["build", "--exclude", "resource_type:seed"], settings.warehouse, settings.data_dir
-    )
+    logger = _logger()
+    outcome = run_dbt(["build"], settings.warehouse, settings.data_dir)
     for warning in outcome.warnings:
         logger.warning("dbt: %s", warning)
     return outcome.nodes
@@ -189,7 +201,7 @@ def check(settings: Settings) -> list[dict[str, Any]]:
         gate = run_quality_gate(con, settings.data_dir)
     finally:
         con.close()
-    logger = get_run_logger()
+    logger = _logger()
     for suite in gate.suites:
         for failure in suite.failed:
             log = logger.error if suite.critical else logger.warning
@@ -213,14 +225,18 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-@flow(name="fez-pipeline")
-def pipeline(
-    sources: list[str] | None = None,
-    replay: str | None = None,
-    sources_overlay: str | None = None,
-    steps: tuple[str, ...] = STEPS,
+Submit = Callable[..., Any]
+
+
+def run_steps(
+    submit: Submit,
+    call: Submit,
+    sources: list[str] | None,
+    replay: str | None,
+    sources_overlay: str | None,
+    steps: tuple[str, ...],
 ) -> RunSummary:
-    """Run the given steps of the pipeline; ``replay`` is 'samples' or a WARC path."""
+    """The pipeline's steps; ``submit`` starts a task concurrently, ``call`` runs one inline."""
     settings = Settings()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, replay=replay)
@@ -238,19 +254,55 @@ def pipeline(
         session = build_session(policy, _replay_store(replay, redactor))
         fetcher = Fetcher(session, WarcArchive(settings.raw_dir, run_id), policy, redactor)
         futures = [
-            collect_source.submit(spec, fetcher, settings, replay is not None) for spec in specs
+            submit(collect_source, spec, fetcher, settings, replay is not None) for spec in specs
         ]
-        summary.sources = load_results([f.result() for f in futures], settings, run_id)
+        summary.sources = call(load_results, [f.result() for f in futures], settings, run_id)
     if "transform" in steps:
-        summary.dbt_nodes = transform(settings)
+        summary.dbt_nodes = call(transform, settings)
     if "check" in steps:
-        summary.quality = check(settings)
+        summary.quality = call(check, settings)
         summary.blocked = [
             q["suite"] for q in summary.quality if q["critical"] and not q["success"]
         ]
     if "publish" in steps and not summary.blocked:
-        summary.release, summary.release_tables = publish_release(settings, run_id)
+        summary.release, summary.release_tables = call(publish_release, settings, run_id)
     return summary
+
+
+@flow(name="fez-pipeline")
+def pipeline(
+    sources: list[str] | None = None,
+    replay: str | None = None,
+    sources_overlay: str | None = None,
+    steps: tuple[str, ...] = STEPS,
+) -> RunSummary:
+    """Run the given steps of the pipeline; ``replay`` is 'samples' or a WARC path."""
+    return run_steps(
+        lambda t, *args: t.submit(*args),
+        lambda t, *args: t(*args),
+        sources,
+        replay,
+        sources_overlay,
+        steps,
+    )
+
+
+def run_without_prefect(
+    sources: list[str] | None = None,
+    replay: str | None = None,
+    sources_overlay: str | None = None,
+    steps: tuple[str, ...] = STEPS,
+) -> RunSummary:
+    """The same steps without Prefect's engine, for machines where no API can be reached."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return run_steps(
+            lambda t, *args: pool.submit(t.fn, *args),
+            lambda t, *args: t.fn(*args),
+            sources,
+            replay,
+            sources_overlay,
+            steps,
+        )
 
 
 if __name__ == "__main__":

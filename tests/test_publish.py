@@ -15,7 +15,8 @@ def con(tmp_path):
         "'안산 기술사업화 지원사업' as title"
     )
     connection.execute(
-        "create table main.fct_indicator_observation as select '41270' as region_code, 619310.0 as value"
+        "create table main.fct_indicator_observation as "
+        "select '41270' as region_code, 619310.0 as value"
     )
     yield connection
     connection.close()
