@@ -56,3 +56,12 @@ def test_locked_warehouse_names_the_holder_and_writes_nothing(data_dir):
     assert f"locked by process {holder.pid}" in result.output
     assert "Traceback" not in result.output
     assert not (data_dir / "raw").exists()
+
+
+def test_doctor_reports_versions_and_missing_keys(data_dir, monkeypatch):
+    monkeypatch.delenv("FEZ_KOSIS_API_KEY", raising=False)
+    result = CliRunner().invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "dbt-core" in result.output and "1.11." in result.output
+    assert "FEZ_KOSIS_API_KEY" in result.output and "not set" in result.output
+    assert "warehouse lock" in result.output

@@ -93,3 +93,12 @@ def test_run_without_any_network_publishes_the_same_rows(tmp_path):
     assert "Traceback" not in output and "ERROR" not in output
     frame = pd.read_parquet(data_dir / "published" / "latest" / "indicator_observations.parquet")
     assert 619310.0 in frame["value"].tolist()
+
+
+def test_sources_lists_health_after_a_run(replay_run):
+    data_dir, _ = replay_run
+    result = _fez("sources", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert "│ ok " in rows["gtp_business"]
+    assert "│ ok " in rows["kosis_population"]
