@@ -74,6 +74,7 @@ class SourceSpec(BaseModel):
     parser: str
     record_type: Literal["announcement", "observation"]
     hosts: list[str]
+    allow_private_hosts: bool = False
     homepage: str | None = None
     verified: bool = True
     cadence: str = "daily"
@@ -106,9 +107,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_sources(
-    overlay: Path | None = None, root: Path = SOURCES_DIR
-) -> dict[str, SourceSpec]:
+def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[str, SourceSpec]:
     """All declared sources by name, with the overlay (``{name: {field: value}}``) applied."""
     overrides = _read_yaml(overlay) if overlay else {}
     specs: dict[str, SourceSpec] = {}
