@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 
@@ -176,4 +177,4 @@ def local_servers(count: int = 1, first: int = 2) -> Iterator[list[LocalServer]]
 
 def gaps(seen: Sequence[Seen]) -> list[float]:
     """Seconds between consecutive arrivals."""
-    return [b.at - a.at for a, b in zip(seen, seen[1:], strict=False)]
+    return [b.at - a.at for a, b in pairwise(seen)]

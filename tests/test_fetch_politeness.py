@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.fetch_helpers import board_page, board_spec, fetcher, responses
-from tests.httpserver import Reply, gaps, html, local_servers
+from itertools import pairwise
 
 from sources.crawl import collect, collect_many
+from tests.fetch_helpers import board_page, board_spec, fetcher, responses
+from tests.httpserver import Reply, gaps, html, local_servers
 
 ROBOTS_TEXT = {"Content-Type": "text/plain"}
 
@@ -130,7 +131,7 @@ def test_global_limit_bounds_requests_across_hosts(tmp_path):
             specs.append(board_spec(server, name=f"board_{number}"))
         collect_many(specs, fetcher(tmp_path, max_concurrency=1, obey_robots=False))
         spans = sorted((s.requests[0].at, s.requests[0].at + 0.1) for s in servers)
-        assert all(later[0] >= earlier[1] - 0.01 for earlier, later in zip(spans, spans[1:]))
+        assert all(later[0] >= earlier[1] - 0.01 for earlier, later in pairwise(spans))
 
 
 def test_an_undeclared_host_is_refused_without_a_request(tmp_path):
