@@ -27,15 +27,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sources.crawl import collect_many  # noqa: E402
-from sources.fetch.archive import WarcArchive  # noqa: E402
-from sources.fetch.client import Fetcher, FetchPolicy, build_session  # noqa: E402
-from sources.fetch.redact import Redactor  # noqa: E402
-from sources.fetch.reparse import reparse_archive  # noqa: E402
-from sources.parsers import get_parser  # noqa: E402
-from sources.registry import SourceSpec  # noqa: E402
-from tests.fetch_helpers import board_page  # noqa: E402
-from tests.httpserver import LocalServer, Reply  # noqa: E402
+from sources.crawl import collect_many
+from sources.fetch.archive import WarcArchive
+from sources.fetch.client import Fetcher, FetchPolicy, build_session
+from sources.fetch.redact import Redactor
+from sources.fetch.reparse import reparse_archive
+from sources.parsers import get_parser
+from sources.registry import SourceSpec
+from tests.fetch_helpers import board_page
+from tests.httpserver import LocalServer, Reply
 
 HOSTS = 12
 ROWS_PER_PAGE = 10
