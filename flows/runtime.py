@@ -7,6 +7,7 @@ Values already set by the user win, except where a default would phone home.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 QUIET_DEFAULTS = {
@@ -29,3 +30,19 @@ def configure_environment(data_dir: Path) -> None:
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+
+def prefect_api_reachable() -> bool:
+    """Whether a Prefect API can serve this run: a configured URL, or a usable loopback.
+
+    Without ``PREFECT_API_URL`` Prefect starts a temporary server on 127.0.0.1, which needs
+    the loopback interface (absent in a namespace without network, e.g. ``unshare -n``).
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    try:
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            socket.create_connection(server.getsockname(), timeout=2).close()
+    except OSError:
+        return False
+    return True
