@@ -74,6 +74,7 @@ class SourceSpec(BaseModel):
     parser: str
     record_type: Literal["announcement", "observation"]
     hosts: list[str]
+    allow_private_hosts: bool = False
     homepage: str | None = None
     verified: bool = True
     cadence: str = "daily"

@@ -2,27 +2,39 @@
 
 Files live under ``<raw>/<source>/<yyyy-mm-dd>/<run_id>.warc.gz``, one per source and run, and
 are only ever appended to. Each record is its own gzip member and is flushed as soon as it is
-written, so a crash mid-write leaves every earlier record readable.
+written, so a crash mid-write leaves every earlier record readable (``read_exchanges`` stops
+at the damaged tail). An exchange is a response record (or a metadata record when no
+response came) followed by its request record; both carry the fetch id.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ArchivedExchange:
-    """What one request and its answer look like once they are redacted."""
+    """What one request and its answer look like once they are redacted.
+
+    ``truncated`` is the WARC-Truncated reason when the body is not all the server meant to
+    send: ``length`` (over the size cap, body dropped) or ``disconnect`` (connection lost).
+    """
 
     method: str
     url: str
@@ -35,6 +47,9 @@ class ArchivedExchange:
     response_headers: list[tuple[str, str]] | None = None
     body: bytes = b""
     error: str | None = None
+    truncated: str | None = None
+    request_kind: str = "list"
+    request_meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,14 +63,22 @@ class WarcArchive:
         self.root = root
         self.run_id = run_id
         self._lock = threading.Lock()
+        self._path_locks: dict[Path, threading.Lock] = {}
 
     def path_for(self, source: str, fetched_at: datetime) -> Path:
         return self.root / source / fetched_at.strftime("%Y-%m-%d") / f"{self.run_id}.warc.gz"
 
+    def _path_lock(self, path: Path) -> threading.Lock:
+        with self._lock:
+            lock = self._path_locks.get(path)
+            if lock is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                lock = self._path_locks[path] = threading.Lock()
+            return lock
+
     def write(self, source: str, exchange: ArchivedExchange) -> WarcLocation:
         path = self.path_for(source, exchange.fetched_at)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, path.open("ab") as handle:
+        with self._path_lock(path), path.open("ab") as handle:
             writer = WARCWriter(handle, gzip=True)
             offset = handle.tell()
             main = self._main_record(writer, source, exchange)
@@ -65,18 +88,27 @@ class WarcArchive:
         return WarcLocation(path, offset)
 
     def _warc_headers(self, source: str, exchange: ArchivedExchange) -> dict[str, str]:
-        return {
+        headers = {
             "WARC-Date": exchange.fetched_at.astimezone().isoformat(),
             "WARC-Fez-Source": source,
             "WARC-Fez-Run-Id": self.run_id,
             "WARC-Fez-Fetch-Id": exchange.fetch_id,
+            "WARC-Fez-Request": json.dumps(
+                {"kind": exchange.request_kind, "meta": exchange.request_meta},
+                ensure_ascii=True,
+                default=str,
+            ),
         }
+        if exchange.error:
+            headers["WARC-Fez-Error"] = exchange.error
+        if exchange.truncated:
+            headers["WARC-Truncated"] = exchange.truncated
+        return headers
 
     def _main_record(self, writer: WARCWriter, source: str, exchange: ArchivedExchange):
         headers = self._warc_headers(source, exchange)
         if exchange.status is None:
             payload = json.dumps({"error": exchange.error, "method": exchange.method}).encode()
-            headers["WARC-Fez-Error"] = exchange.error or ""
             return writer.create_warc_record(
                 exchange.url,
                 "metadata",
@@ -88,8 +120,6 @@ class WarcArchive:
             (k, v) for k, v in exchange.response_headers or [] if k.lower() not in DROPPED_HEADERS
         ]
         kept.append(("Content-Length", str(len(exchange.body))))
-        if exchange.error:
-            headers["WARC-Fez-Error"] = exchange.error
         return writer.create_warc_record(
             exchange.url,
             "response",
@@ -101,8 +131,11 @@ class WarcArchive:
         )
 
     def _request_record(self, writer: WARCWriter, exchange: ArchivedExchange, main):
-        headers = {"WARC-Concurrent-To": main.rec_headers.get_header("WARC-Record-ID")}
-        headers["WARC-Date"] = exchange.fetched_at.astimezone().isoformat()
+        headers = {
+            "WARC-Concurrent-To": main.rec_headers.get_header("WARC-Record-ID"),
+            "WARC-Date": exchange.fetched_at.astimezone().isoformat(),
+            "WARC-Fez-Fetch-Id": exchange.fetch_id,
+        }
         return writer.create_warc_record(
             exchange.url,
             "request",
@@ -114,3 +147,75 @@ class WarcArchive:
             ),
             warc_headers_dict=headers,
         )
+
+
+@dataclass(frozen=True)
+class StoredExchange:
+    """One archived exchange as read back: the request, and the response if one came."""
+
+    source: str
+    run_id: str
+    fetch_id: str
+    url: str
+    method: str
+    request_body: bytes
+    request_kind: str
+    request_meta: dict[str, Any]
+    fetched_at: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    body: bytes
+    error: str | None
+    truncated: str | None
+    warc_file: Path
+    warc_offset: int
+
+
+def warc_files(paths: Iterable[Path]) -> list[Path]:
+    """The WARC files at ``paths`` (files, or folders searched recursively), in name order."""
+    found: list[Path] = []
+    for path in paths:
+        found.extend([path] if path.is_file() else path.rglob("*.warc.gz"))
+    return sorted(found)
+
+
+def read_exchanges(path: Path) -> Iterator[StoredExchange]:
+    """The exchanges in one WARC file, in write order; a damaged tail ends the file."""
+    main: dict[str, tuple[Any, bytes, int]] = {}
+    with path.open("rb") as handle:
+        records = ArchiveIterator(handle)
+        try:
+            for record in records:
+                if record.rec_type in ("response", "metadata"):
+                    record_id = record.rec_headers.get_header("WARC-Record-ID")
+                    main[record_id] = (record, record.content_stream().read(), records.offset)
+                elif record.rec_type == "request":
+                    pending = main.pop(record.rec_headers.get_header("WARC-Concurrent-To"), None)
+                    if pending is not None:
+                        yield _exchange(path, *pending, record)
+        except Exception as exc:
+            log.warning("%s: damaged after the last complete record (%s)", path, exc)
+
+
+def _exchange(path: Path, record: Any, body: bytes, offset: int, request: Any) -> StoredExchange:
+    head = record.rec_headers
+    described = json.loads(head.get_header("WARC-Fez-Request") or "{}")
+    is_response = record.rec_type == "response"
+    return StoredExchange(
+        source=head.get_header("WARC-Fez-Source") or "",
+        run_id=head.get_header("WARC-Fez-Run-Id") or "",
+        fetch_id=head.get_header("WARC-Fez-Fetch-Id") or "",
+        url=head.get_header("WARC-Target-URI") or "",
+        method=request.http_headers.protocol,
+        request_body=request.content_stream().read(),
+        request_kind=described.get("kind", "list"),
+        request_meta=described.get("meta", {}),
+        fetched_at=head.get_header("WARC-Date") or "",
+        status=int(record.http_headers.get_statuscode()) if is_response else None,
+        headers=list(record.http_headers.headers) if is_response else [],
+        body=body if is_response else b"",
+        error=head.get_header("WARC-Fez-Error"),
+        truncated=head.get_header("WARC-Truncated"),
+        warc_file=path,
+        warc_offset=offset,
+    )

@@ -23,6 +23,19 @@ class Redactor:
             text = text.replace(value, REDACTED)
         return text
 
+    def body(self, body: bytes) -> bytes:
+        """A response body with every known secret value replaced (an API may echo its key)."""
+        for value in self.values:
+            body = body.replace(value.encode(), REDACTED.encode())
+        return body
+
+    def form(self, body: bytes | str | None) -> bytes:
+        """A form-encoded request body with secret fields and values redacted."""
+        if not body:
+            return b""
+        text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+        return urlencode(self.pairs(parse_qsl(text, keep_blank_values=True))).encode()
+
     def pairs(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(k, REDACTED if k.lower() in self.params else self.text(v)) for k, v in pairs]
 

@@ -18,8 +18,8 @@ import requests
 import yaml
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
-from warcio.archiveiterator import ArchiveIterator
 
+from sources.fetch.archive import read_exchanges, warc_files
 from sources.fetch.redact import Redactor
 
 SAMPLES_DIR = Path(__file__).parents[1] / "samples"
@@ -75,35 +75,18 @@ class ReplayStore:
 
     @classmethod
     def from_warc(cls, paths: Iterable[Path], redactor: Redactor) -> ReplayStore:
-        """Index WARC files; a later response to the same request replaces an earlier one."""
+        """Index WARC files; a later answer to the same request replaces an earlier one.
+
+        Only complete answers count: not 304s (they hold no body), not bodies cut short.
+        """
+        paths = list(paths)
         answers: dict[str, RecordedAnswer] = {}
-        files = sorted(
-            p for path in paths for p in ([path] if path.is_file() else path.rglob("*.warc.gz"))
-        )
-        for path in files:
-            pending: dict[str, RecordedAnswer] = {}
-            with path.open("rb") as handle:
-                for record in ArchiveIterator(handle):
-                    if record.rec_type == "response":
-                        head = record.http_headers
-                        pending[record.rec_headers.get_header("WARC-Record-ID")] = RecordedAnswer(
-                            status=int(head.get_statuscode()),
-                            reason="",
-                            headers=list(head.headers),
-                            body=record.content_stream().read(),
-                        )
-                    elif record.rec_type == "request":
-                        answer = pending.pop(
-                            record.rec_headers.get_header("WARC-Concurrent-To"), None
-                        )
-                        if answer is None:
-                            continue
-                        method = record.http_headers.protocol
-                        body = record.content_stream().read()
-                        key = replay_key(
-                            method, record.rec_headers.get_header("WARC-Target-URI"), body, redactor
-                        )
-                        answers[key] = answer
+        for path in warc_files(paths):
+            for exchange in read_exchanges(path):
+                if exchange.status is None or exchange.status == 304 or exchange.truncated:
+                    continue
+                key = replay_key(exchange.method, exchange.url, exchange.request_body, redactor)
+                answers[key] = RecordedAnswer(exchange.status, "", exchange.headers, exchange.body)
         return cls(answers, redactor, f"the archive ({', '.join(str(p) for p in paths)})")
 
     def lookup(self, request: requests.PreparedRequest) -> RecordedAnswer:
@@ -138,3 +121,17 @@ class ReplayAdapter(BaseAdapter):
 
     def close(self) -> None:
         self._builder.close()
+
+
+def open_replay(path: Path | None, redactor: Redactor) -> ReplayStore:
+    """The answers for ``--replay [PATH]``: the bundled samples when no path is given, a
+    bundle folder written by ``fez record`` (it holds ``*/manifest.yaml``), or WARC files."""
+    if path is None:
+        return ReplayStore.from_samples(redactor)
+    if not path.exists():
+        raise FileNotFoundError(f"replay source {path} does not exist")
+    if path.is_dir() and any(path.glob("*/manifest.yaml")):
+        return ReplayStore.from_samples(redactor, root=path)
+    if not warc_files([path]):
+        raise FileNotFoundError(f"replay source {path} holds no manifest.yaml and no .warc.gz file")
+    return ReplayStore.from_warc([path], redactor)

@@ -1,0 +1,174 @@
+"""Benchmark: crawl twelve loopback hosts politely, then re-parse the archive.
+
+Twelve hosts (127.0.0.2 … 127.0.0.13, all this machine) each serve a robots.txt and a board
+of SAMPLE list pages (ten invented calls a page, with a next-page link), from a separate
+process so the server does not compete with the crawler for the GIL. Each host is one
+source; one request in flight per host; robots.txt obeyed. The politeness bound is
+pages × min_interval: robots.txt goes first, and each page must wait one interval after the
+request before it.
+
+    uv run python bench/bench_fetch.py            # both scenarios
+    uv run python bench/bench_fetch.py --quick    # a short smoke run
+
+Targets: (a) 25 pages at 0.2 s: wall ≤ 1.05 × the bound; (b) 100 pages at 0.05 s: wall ≤ 1.3 ×
+the bound. Also reported: the highest per-host concurrency the servers saw (must be 1) and
+the archive re-parse throughput in pages per second on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sources.crawl import collect_many
+from sources.fetch.archive import WarcArchive
+from sources.fetch.client import Fetcher, FetchPolicy, build_session
+from sources.fetch.redact import Redactor
+from sources.fetch.reparse import reparse_archive
+from sources.parsers import get_parser
+from sources.registry import SourceSpec
+from tests.fetch_helpers import board_page
+from tests.httpserver import LocalServer, Reply
+
+HOSTS = 12
+ROWS_PER_PAGE = 10
+ROBOTS = b"User-agent: *\nDisallow: /admin/\nAllow: /\n"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    pages: int
+    interval: float
+    target: float
+
+    @property
+    def bound(self) -> float:
+        return self.pages * self.interval
+
+
+def _serve(pages: int, pipe) -> None:
+    """The server process: twelve hosts; answers 'stop' with what each host saw."""
+    rendered = {
+        number: Reply(
+            200,
+            board_page(
+                range(number * 100, number * 100 + ROWS_PER_PAGE),
+                next_page=number + 1 if number < pages else None,
+            ).encode(),
+            {"Content-Type": "text/html; charset=utf-8"},
+        )
+        for number in range(1, pages + 1)
+    }
+
+    def board(seen):
+        return rendered.get(int(seen.query.split("page=")[1]), Reply(404))
+
+    servers = []
+    for host in range(2, 2 + HOSTS):
+        server = LocalServer(f"127.0.0.{host}")
+        server.route("/robots.txt", Reply(200, ROBOTS, {"Content-Type": "text/plain"}))
+        server.route("/board", board)
+        servers.append(server.start())
+    pipe.send([s.netloc for s in servers])
+    pipe.recv()
+    pipe.send([(s.peak_in_flight, len(s.requests)) for s in servers])
+    for server in servers:
+        server.stop()
+
+
+def _spec(netloc: str, number: int, scenario: Scenario) -> SourceSpec:
+    return SourceSpec(
+        name=f"bench_{number:02d}",
+        title="Benchmark board",
+        description="A SAMPLE board on loopback for the fetch benchmark.",
+        institution="gtp",
+        licence="sample",
+        kind="html_board",
+        parser="gtp_board",
+        record_type="announcement",
+        hosts=[netloc],
+        politeness={"min_interval": scenario.interval},
+        paging={"param": "page", "max_pages": scenario.pages},
+        requests=[{"url": f"http://{netloc}/board"}],
+        options={"detail_url": f"http://{netloc}/view?id={{id}}"},
+    )
+
+
+def run(scenario: Scenario, data_dir: Path) -> dict:
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    server = context.Process(target=_serve, args=(scenario.pages, theirs), daemon=True)
+    server.start()
+    netlocs = ours.recv()
+    specs = [_spec(netloc, number, scenario) for number, netloc in enumerate(netlocs)]
+    policy = FetchPolicy(
+        user_agent="asv-fez-pipeline-bench/0.1 (+https://github.com/asv-fez/asv-fez-pipeline)",
+        min_interval=scenario.interval,
+        max_in_flight_per_host=1,
+        max_concurrency=HOSTS,
+    )
+    redactor = Redactor(["serviceKey", "apiKey"])
+    fetcher = Fetcher(
+        build_session(policy), WarcArchive(data_dir / "raw", scenario.name), policy, redactor
+    )
+    get_parser(specs[0].parser)
+    started = time.perf_counter()
+    collected = collect_many(specs, fetcher)
+    wall = time.perf_counter() - started
+    ours.send("stop")
+    seen = ours.recv()
+    server.join(timeout=5)
+    pages = sum(1 for c in collected.values() for f in c.fetches if f.request.kind == "list")
+    records = sum(len(c.records) for c in collected.values())
+    errors = [e for c in collected.values() for e in c.errors]
+    started = time.process_time()
+    reparsed = reparse_archive(data_dir / "raw", {s.name: s for s in specs})
+    cpu = time.process_time() - started
+    assert sum(len(c.records) for c in reparsed.values()) == records
+    return {
+        "scenario": scenario,
+        "wall": wall,
+        "pages": pages,
+        "records": records,
+        "errors": errors,
+        "peak": max(p for p, _ in seen),
+        "requests": sum(n for _, n in seen),
+        "reparse_rate": pages / cpu if cpu else float("inf"),
+    }
+
+
+def report(result: dict) -> str:
+    scenario: Scenario = result["scenario"]
+    ratio = result["wall"] / scenario.bound
+    verdict = "ok" if ratio <= scenario.target and result["peak"] == 1 else "MISSED"
+    return (
+        f"{scenario.name}: {HOSTS} hosts x {scenario.pages} pages at {scenario.interval} s | "
+        f"wall {result['wall']:.2f} s, bound {scenario.bound:.2f} s, ratio {ratio:.3f} "
+        f"(target <= {scenario.target}) {verdict} | peak per-host concurrency {result['peak']} | "
+        f"{result['requests']} requests, {result['pages']} pages, {result['records']} records, "
+        f"{len(result['errors'])} errors | re-parse {result['reparse_rate']:.0f} pages/s (1 core)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small scenarios for a smoke run")
+    args = parser.parse_args()
+    scenarios = [Scenario("a", 25, 0.2, 1.05), Scenario("b", 100, 0.05, 1.3)]
+    if args.quick:
+        scenarios = [Scenario("quick", 5, 0.05, 1.3)]
+    for scenario in scenarios:
+        with tempfile.TemporaryDirectory(prefix="bench_fetch_") as tmp:
+            print(report(run(scenario, Path(tmp))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Per-host politeness shared by every thread of a run.
+
+Each host has a gate: at most ``max_in_flight`` requests at once, starts at least
+``interval`` seconds apart (start to start), and a ``not_before`` time set by Retry-After or
+backoff. A host whose wait would exceed the cap is deferred: it gets no more requests this
+run. A global semaphore bounds the requests in flight across all hosts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+class HostDeferredError(Exception):
+    """The host was deferred to the next run earlier in this run."""
+
+
+@dataclass
+class _Gate:
+    slots: threading.Semaphore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_start: float = float("-inf")
+    not_before: float = 0.0
+    deferred: str | None = None
+
+
+class HostScheduler:
+    def __init__(self, max_concurrency: int):
+        self._global = threading.BoundedSemaphore(max_concurrency)
+        self._gates: dict[str, _Gate] = {}
+        self._lock = threading.Lock()
+
+    def _gate(self, host: str, max_in_flight: int) -> _Gate:
+        with self._lock:
+            gate = self._gates.get(host)
+            if gate is None:
+                gate = self._gates[host] = _Gate(threading.BoundedSemaphore(max_in_flight))
+            return gate
+
+    def deferred(self, host: str) -> str | None:
+        gate = self._gates.get(host)
+        return gate.deferred if gate else None
+
+    def defer(self, host: str, reason: str) -> None:
+        self._gate(host, 1).deferred = reason
+
+    def hold(self, host: str, seconds: float) -> None:
+        """No request to ``host`` starts in the next ``seconds``."""
+        gate = self._gate(host, 1)
+        with gate.lock:
+            gate.not_before = max(gate.not_before, time.monotonic() + seconds)
+
+    @contextmanager
+    def slot(self, host: str, interval: float, max_in_flight: int = 1) -> Iterator[None]:
+        """Wait for the host's turn, then hold one of its slots and one global slot."""
+        gate = self._gate(host, max_in_flight)
+        with gate.slots:
+            while True:
+                if gate.deferred:
+                    raise HostDeferredError(gate.deferred)
+                self._sleep_until(gate, interval)
+                self._global.acquire()
+                with gate.lock:
+                    now = time.monotonic()
+                    if now >= max(gate.last_start + interval, gate.not_before):
+                        gate.last_start = now
+                        break
+                self._global.release()
+            try:
+                yield
+            finally:
+                self._global.release()
+
+    @staticmethod
+    def _sleep_until(gate: _Gate, interval: float) -> None:
+        while True:
+            with gate.lock:
+                wait = max(gate.last_start + interval, gate.not_before) - time.monotonic()
+            if wait <= 0:
+                return
+            time.sleep(wait)

@@ -1,0 +1,111 @@
+"""What earlier runs saw: HTTP validators per URL and post ids per board.
+
+A small SQLite file under ``<data_dir>/state/``, separate from the warehouse so fetching needs
+no warehouse lock. Keys are redacted request identities, so no secret is stored. Updates are
+staged by the crawler and committed once a source's pages were parsed (see ``crawl.collect``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+create table if not exists validators (
+    request_key text primary key,
+    etag text,
+    last_modified text,
+    sha256 text,
+    updated_at text not null
+);
+create table if not exists board_posts (
+    source text not null,
+    board text not null,
+    post_id text not null,
+    first_seen text not null,
+    primary key (source, board, post_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a later request needs to ask "changed since?": ETag, Last-Modified, body hash."""
+
+    request_key: str
+    etag: str | None
+    last_modified: str | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class SeenPosts:
+    source: str
+    board: str
+    post_ids: frozenset[str]
+
+
+StateUpdate = Validators | SeenPosts
+
+
+class FetchState:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("pragma journal_mode=wal")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> FetchState:
+        return cls(data_dir / "state" / "fetch_state.sqlite")
+
+    def validators(self, request_key: str) -> Validators | None:
+        with self._lock:
+            row = self._db.execute(
+                "select etag, last_modified, sha256 from validators where request_key = ?",
+                (request_key,),
+            ).fetchone()
+        return Validators(request_key, *row) if row else None
+
+    def seen_posts(self, source: str, board: str) -> set[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "select post_id from board_posts where source = ? and board = ?", (source, board)
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def commit(self, updates: Iterable[StateUpdate]) -> None:
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            self._db.execute("begin")
+            try:
+                for update in updates:
+                    if isinstance(update, Validators):
+                        self._db.execute(
+                            "insert or replace into validators values (?, ?, ?, ?, ?)",
+                            (
+                                update.request_key,
+                                update.etag,
+                                update.last_modified,
+                                update.sha256,
+                                now,
+                            ),
+                        )
+                    else:
+                        self._db.executemany(
+                            "insert or ignore into board_posts values (?, ?, ?, ?)",
+                            [(update.source, update.board, p, now) for p in update.post_ids],
+                        )
+                self._db.execute("commit")
+            except BaseException:
+                self._db.execute("rollback")
+                raise
+
+    def close(self) -> None:
+        self._db.close()

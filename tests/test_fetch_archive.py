@@ -1,0 +1,171 @@
+"""The raw archive: secrets never reach it, it survives a crash, it replays and re-parses."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sources.crawl import collect
+from sources.fetch.archive import ArchivedExchange, WarcArchive, read_exchanges, warc_files
+from sources.fetch.record import BundleExistsError, record_bundle
+from sources.fetch.reparse import reparse_archive
+from sources.fetch.replay import ReplayStore, open_replay
+from tests.fetch_helpers import SECRET, board_page, board_spec, fetcher, redactor
+from tests.httpserver import Reply, html, local_servers
+
+
+def pages(server, count: int = 3) -> None:
+    def answer(seen):
+        number = int(seen.query.split("page=")[1])
+        ids = [number * 10 + i for i in range(3)] if number <= count else []
+        return html(board_page(ids, next_page=number + 1))
+
+    server.route("/board", answer)
+
+
+def paged_spec(server, **fields):
+    return board_spec(server, paging={"param": "page", "max_pages": 10}, **fields)
+
+
+def without_fetch_ids(records):
+    return [{k: v for k, v in r.items() if k != "fetch_id"} for r in records]
+
+
+def everything_written(root: Path) -> bytes:
+    """Every file under ``root``, WARC files decompressed, so a grep sees what is stored."""
+    data = b""
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        raw = path.read_bytes()
+        data += gzip.decompress(raw) if path.name.endswith(".gz") else raw
+    return data
+
+
+def test_no_secret_reaches_the_archive_the_log_rows_or_the_errors(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/api", Reply(200, f'{{"error": "bad key {SECRET}"}}'.encode()))
+        spec = board_spec(
+            server,
+            path="/api",
+            requests=[{"url": server.url("/api"), "params": {"apiKey": "{api_key}", "q": "x"}}],
+        )
+        run = fetcher(tmp_path)
+        run.session.headers["Authorization"] = f"Bearer {SECRET}"
+        collected = collect(spec, run, api_key=SECRET)
+        assert server.seen("/api")[0].query.startswith(f"apiKey={SECRET}")
+        server.stop()
+        failed = collect(spec, fetcher(tmp_path, run_id="run2", retries=0), api_key=SECRET)
+    assert failed.errors
+    stored = everything_written(tmp_path / "raw")
+    assert b"REDACTED" in stored
+    assert SECRET.encode() not in stored
+    logged = repr([f.log_row("run", detailed=True) for c in (collected, failed) for f in c.fetches])
+    assert SECRET not in logged + repr(collected.errors + failed.errors)
+
+
+def exchange(number: int) -> ArchivedExchange:
+    return ArchivedExchange(
+        method="GET",
+        url=f"https://pms.gtp.or.kr/list?page={number}",
+        request_headers=[("User-Agent", "fez-test")],
+        request_body=b"",
+        fetched_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        fetch_id=f"fetch{number}",
+        status=200,
+        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=board_page([number]).encode(),
+    )
+
+
+def test_a_crash_mid_write_leaves_earlier_records_readable(tmp_path):
+    archive = WarcArchive(tmp_path, "run1")
+    for number in (1, 2):
+        location = archive.write("test_board", exchange(number))
+    third = archive.write("test_board", exchange(3))
+    path = third.path
+    with path.open("r+b") as handle:
+        handle.truncate(third.offset + (path.stat().st_size - third.offset) // 2)
+    assert location.offset < third.offset
+    read = list(read_exchanges(path))
+    assert [e.fetch_id for e in read] == ["fetch1", "fetch2"]
+    assert ReplayStore.from_warc([tmp_path], redactor()).answers
+
+
+def test_records_are_only_ever_appended(tmp_path):
+    archive = WarcArchive(tmp_path, "run1")
+    path = archive.write("test_board", exchange(1)).path
+    before = path.read_bytes()
+    archive.write("test_board", exchange(2))
+    assert path.read_bytes().startswith(before)
+    other = WarcArchive(tmp_path, "run2").write("test_board", exchange(3)).path
+    assert other != path and path.read_bytes().startswith(before)
+
+
+def test_replay_from_the_archive_gives_the_same_records_without_network(tmp_path):
+    with local_servers(1) as (server,):
+        pages(server)
+        spec = paged_spec(server)
+        live = collect(spec, fetcher(tmp_path))
+        asked = len(server.requests)
+        store = ReplayStore.from_warc([tmp_path / "raw"], redactor())
+        replayed = collect(spec, fetcher(tmp_path / "again", replay=store))
+        assert len(server.requests) == asked
+    assert len(live.records) == 9
+    assert without_fetch_ids(replayed.records) == without_fetch_ids(live.records)
+    assert not replayed.errors
+
+
+def test_a_url_missing_from_the_replay_is_an_error_naming_it(tmp_path):
+    spec = board_spec(*_fake_server(), path="/missing")
+    result = fetcher(tmp_path, replay=ReplayStore({}, redactor(), "an empty store")).fetch(
+        spec, spec.requests[0]
+    )
+    assert result.outcome == "replay_miss"
+    assert result.error == "GET http://127.0.0.9:8000/missing is not in an empty store"
+    assert warc_files([tmp_path]) == []
+
+
+def _fake_server():
+    class Named:
+        netloc = "127.0.0.9:8000"
+
+        def url(self, path):
+            return f"http://{self.netloc}{path}"
+
+    return (Named(),)
+
+
+def test_replay_defaults_to_the_bundled_samples(tmp_path):
+    from sources.registry import load_sources
+
+    spec = load_sources()["gtp_business"]
+    collected = collect(spec, fetcher(tmp_path, replay=open_replay(None, redactor())))
+    assert collected.records and not collected.errors
+
+
+def test_reparse_reads_every_archived_page_once(tmp_path):
+    with local_servers(1) as (server,):
+        pages(server)
+        spec = paged_spec(server)
+        live = collect(spec, fetcher(tmp_path))
+        collect(spec, fetcher(tmp_path, run_id="run2"))
+    reparsed = reparse_archive(tmp_path / "raw", {spec.name: spec})[spec.name]
+    assert reparsed.records == live.records
+    assert not reparsed.errors
+
+
+def test_record_writes_a_bundle_that_replays(tmp_path):
+    with local_servers(1) as (server,):
+        pages(server, count=2)
+        spec = paged_spec(server)
+        bundle = tmp_path / "bundle"
+        recorded = record_bundle([spec], fetcher(tmp_path), bundle)
+        with pytest.raises(BundleExistsError, match="test_board"):
+            record_bundle([spec], fetcher(tmp_path), bundle)
+    files = sorted(p.name for p in (bundle / spec.name).iterdir())
+    assert files == ["001_list.html", "002_list.html", "003_list.html", "manifest.yaml"]
+    replayed = collect(spec, fetcher(tmp_path / "again", replay=open_replay(bundle, redactor())))
+    assert without_fetch_ids(replayed.records) == without_fetch_ids(recorded[spec.name].records)
+    assert len(replayed.records) == 6

@@ -1,0 +1,156 @@
+"""Politeness: robots.txt, per-host spacing and concurrency, hosts in parallel, host checks."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from sources.crawl import collect, collect_many
+from tests.fetch_helpers import board_page, board_spec, fetcher, responses
+from tests.httpserver import Reply, gaps, html, local_servers
+
+ROBOTS_TEXT = {"Content-Type": "text/plain"}
+
+
+def paged(spec_fields: dict | None = None, pages: int = 4) -> dict:
+    fields = {"paging": {"param": "page", "max_pages": pages}}
+    fields.update(spec_fields or {})
+    return fields
+
+
+def serve_pages(server, path: str = "/board") -> None:
+    def answer(seen):
+        number = int(seen.query.split("page=")[1]) if "page=" in seen.query else 1
+        return html(board_page([number * 10 + i for i in range(3)], next_page=number + 1))
+
+    server.route(path, answer)
+
+
+def test_robots_disallow_skips_the_url_and_reports_it(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /board\n", ROBOTS_TEXT))
+        serve_pages(server)
+        spec = board_spec(server)
+        collected = collect(spec, fetcher(tmp_path))
+        assert server.seen("/board") == []
+        assert len(server.seen("/robots.txt")) == 1
+        (skipped,) = [f for f in collected.fetches if f.request.kind != "robots"]
+        row = skipped.log_row("run", detailed=True)
+        assert row["outcome"] == "disallowed" and "robots.txt" in row["error"]
+        assert row["warc_file"] is None
+        assert any("robots.txt" in e for e in collected.errors)
+
+
+def test_robots_is_fetched_once_per_host_with_our_user_agent(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n", ROBOTS_TEXT))
+        serve_pages(server)
+        collect(board_spec(server, **paged()), fetcher(tmp_path))
+        (robots,) = server.seen("/robots.txt")
+        assert robots.headers["User-Agent"].startswith("fez-test/1.0")
+        assert len(server.seen("/board")) == 4
+
+
+def test_robots_crawl_delay_spaces_requests(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/robots.txt", Reply(200, b"User-agent: *\nCrawl-delay: 0.3\n", ROBOTS_TEXT))
+        serve_pages(server)
+        collect(board_spec(server, **paged(pages=3)), fetcher(tmp_path))
+        assert min(gaps(server.requests)) >= 0.28
+
+
+def test_robots_answered_with_html_allows_all_and_warns(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/robots.txt", html("<html><body>Welcome</body></html>"))
+        serve_pages(server)
+        collected = collect(board_spec(server), fetcher(tmp_path))
+        assert len(server.seen("/board")) == 1
+        assert any("HTML page" in w for w in collected.warnings)
+
+
+def test_robots_missing_allows_all_and_its_404_is_archived(tmp_path):
+    with local_servers(1) as (server,):
+        serve_pages(server)
+        collected = collect(board_spec(server), fetcher(tmp_path))
+        assert collected.records and not collected.errors
+        assert [e.status for e in responses(tmp_path)] == [404, 200]
+
+
+def test_robots_unreachable_closes_the_host_for_the_run(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/robots.txt", Reply(500))
+        serve_pages(server)
+        collected = collect(board_spec(server), fetcher(tmp_path, retries=1))
+        assert server.seen("/board") == []
+        assert any("robots.txt unavailable" in e for e in collected.errors)
+
+
+def test_min_interval_spaces_requests_to_one_host(tmp_path):
+    with local_servers(1) as (server,):
+        serve_pages(server)
+        spec = board_spec(server, **paged({"politeness": {"min_interval": 0.15}}))
+        collect(spec, fetcher(tmp_path))
+        assert len(server.requests) == 5
+        assert min(gaps(server.requests)) >= 0.14
+
+
+def test_two_sources_on_one_host_share_its_pace(tmp_path):
+    with local_servers(1) as (server,):
+        serve_pages(server, "/a")
+        serve_pages(server, "/b")
+        polite = {"politeness": {"min_interval": 0.1}}
+        specs = [
+            board_spec(server, path="/a", **paged({**polite, "name": "board_a"}, pages=3)),
+            board_spec(server, path="/b", **paged({**polite, "name": "board_b"}, pages=3)),
+        ]
+        collected = collect_many(specs, fetcher(tmp_path))
+        assert all(c.records for c in collected.values())
+        assert server.peak_in_flight == 1
+        assert min(gaps(server.requests)) >= 0.09
+        assert len(server.seen("/robots.txt")) == 1
+
+
+def test_hosts_are_crawled_in_parallel_one_request_each_at_a_time(tmp_path):
+    with local_servers(3) as servers:
+        specs = []
+        for number, server in enumerate(servers):
+            serve_pages(server)
+            fields = {"name": f"board_{number}", "politeness": {"min_interval": 0.1}}
+            specs.append(board_spec(server, **paged(fields, pages=4)))
+        collect_many(specs, fetcher(tmp_path))
+        assert all(s.peak_in_flight == 1 for s in servers)
+        first_starts = [s.requests[0].at for s in servers]
+        last_starts = [s.requests[-1].at for s in servers]
+        assert max(first_starts) < min(last_starts)
+
+
+def test_global_limit_bounds_requests_across_hosts(tmp_path):
+    with local_servers(3) as servers:
+        specs = []
+        for number, server in enumerate(servers):
+            server.route("/board", Reply(200, board_page([1]).encode(), delay=0.1))
+            specs.append(board_spec(server, name=f"board_{number}"))
+        collect_many(specs, fetcher(tmp_path, max_concurrency=1, obey_robots=False))
+        spans = sorted((s.requests[0].at, s.requests[0].at + 0.1) for s in servers)
+        assert all(later[0] >= earlier[1] - 0.01 for earlier, later in pairwise(spans))
+
+
+def test_an_undeclared_host_is_refused_without_a_request(tmp_path):
+    with local_servers(1) as (server,):
+        serve_pages(server)
+        spec = board_spec(server, hosts=["pms.gtp.or.kr"])
+        result = fetcher(tmp_path).fetch(spec, spec.requests[0])
+        assert result.outcome == "refused" and "not declared" in result.error
+        assert server.requests == []
+
+
+def test_a_name_resolving_to_loopback_is_refused_unless_declared_private(tmp_path):
+    with local_servers(1, first=1) as (server,):
+        serve_pages(server)
+        url = f"http://localhost:{server.port}/board"
+        hosts = [f"localhost:{server.port}"]
+        spec = board_spec(server, hosts=hosts, requests=[{"url": url}])
+        refused = fetcher(tmp_path).fetch(spec, spec.requests[0])
+        assert refused.outcome == "refused" and "non-public address" in refused.error
+        assert server.requests == []
+        allowed = board_spec(server, hosts=hosts, requests=[{"url": url}], allow_private_hosts=True)
+        assert fetcher(tmp_path).fetch(allowed, allowed.requests[0]).ok
