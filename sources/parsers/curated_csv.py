@@ -99,8 +99,7 @@ def _record(spec: SourceSpec, options: CuratedOptions, as_of: date, row: dict) -
     verification = row["verification"].strip()
     if verification not in VERIFICATIONS:
         raise ParseError(
-            f"{spec.name}: verification {verification!r} is not one of "
-            f"{', '.join(VERIFICATIONS)}"
+            f"{spec.name}: verification {verification!r} is not one of {', '.join(VERIFICATIONS)}"
         )
     label = VERIFICATIONS[verification]
     note = "; ".join(n for n in (label, row["note"].strip()) if n) or None
