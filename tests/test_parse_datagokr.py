@@ -60,7 +60,7 @@ def test_code_03_is_recorded_as_no_data_in_json_and_xml(file):
     result = parse(bundle_page("kicox_complex_stats", file, _request("202509")))
     assert result.outcome == "no_data"
     assert result.records == []
-    assert result.warnings[0].startswith("no_data: data.go.kr 03 NODATA_ERROR")
+    assert result.warnings[0].startswith("no_data: data.go.kr 03 NODATA_ERROR (kicox")
 
 
 @pytest.mark.parametrize(

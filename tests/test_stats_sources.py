@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import gzip
 
 import pytest
 import yaml
 
 from flows.settings import Settings
-from sources.fetch.replay import SAMPLES_DIR
+from sources.crawl import collect
+from sources.fetch.archive import WarcArchive
+from sources.fetch.client import Fetcher, FetchPolicy, build_session
+from sources.fetch.replay import SAMPLES_DIR, ReplayStore
 from sources.keys import missing_key_message
+from sources.parsers import planned_requests
 from sources.parsers.observations import split_value
 from sources.parsers.regions import REGION_CODES_CSV
 from sources.registry import load_sources
-from tests.sample_bundle import PLACEHOLDER_KEY, replay_source
+from tests.sample_bundle import PLACEHOLDER_KEY, REDACTOR, replay_source
 
 STATS_SOURCES = [
     "kosis_population", "kosis_households", "kosis_migration", "kosis_businesses",
@@ -102,3 +107,19 @@ def test_region_codes_point_into_the_region_seed():
 )
 def test_values_become_numbers_with_their_unit(raw, unit, expected):
     assert split_value(raw, unit) == expected
+
+
+def test_a_replayed_crawl_archives_redacted_in_place_of_the_key(tmp_path):
+    """Through the real fetcher: neither ECOS's key in the path nor KOSIS's apiKey is archived."""
+    policy = FetchPolicy(user_agent="test")
+    store = ReplayStore.from_samples(REDACTOR)
+    fetcher = Fetcher(build_session(policy, store), WarcArchive(tmp_path, "run"), policy, REDACTOR)
+    for name in ("ecos_macro", "kosis_population"):
+        source = load_sources()[name]
+        planned = source.model_copy(update={"requests": planned_requests(source)})
+        collected = collect(planned, fetcher, PLACEHOLDER_KEY)
+        assert collected.errors == []
+        assert collected.records
+    archived = b"".join(gzip.decompress(p.read_bytes()) for p in tmp_path.rglob("*.warc.gz"))
+    assert b"StatisticSearch/REDACTED/json" in archived
+    assert PLACEHOLDER_KEY.encode() not in archived

@@ -235,7 +235,13 @@ def _next_page(page: Page, answer: Answer) -> list[RequestSpec]:
 
 def parse(page: Page) -> ParseResult:
     table = table_options(page.spec)
-    what = page.request.url.rsplit("/", 1)[-1]
+    operation = page.request.url.rsplit("/", 1)[-1]
+    what = " ".join(
+        [
+            operation,
+            *([page.request.params.get(table.period_param, "")] if table.period_param else []),
+        ]
+    ).strip()
     answer = read_answer(page)
     handled = _raise_for(answer, what)
     if handled is not None:
@@ -261,7 +267,7 @@ def parse(page: Page) -> ParseResult:
             result.records.append(
                 {
                     "source": page.spec.name,
-                    "table_id": table.table_id or what,
+                    "table_id": table.table_id or operation,
                     "indicator_id": f"{spec.indicator}.{slug}",
                     "indicator_name": f"{spec.name or column} ({name})",
                     "region_code": region,
