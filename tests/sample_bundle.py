@@ -15,7 +15,7 @@ import yaml
 from flows.settings import DEFAULT_SECRET_PARAMS
 from sources.fetch.redact import Redactor
 from sources.fetch.replay import SAMPLES_DIR, ReplayStore
-from sources.parsers import Page, ParseResult, get_parser, planned_requests
+from sources.parsers import Page, ParseResult, get_parser
 from sources.registry import RequestSpec, SourceSpec, load_sources
 
 PLACEHOLDER_KEY = "sample-key-for-replay"
@@ -61,7 +61,7 @@ def replay_source(name: str, root: Path = SAMPLES_DIR) -> Replayed:
     source = spec(name)
     store = ReplayStore.from_samples(REDACTOR, root)
     parse = get_parser(source.parser)
-    queue = [with_key(r) for r in planned_requests(source)]
+    queue = [with_key(r) for r in source.requests]
     out = Replayed()
     while queue:
         request = queue.pop(0)

@@ -48,7 +48,7 @@ def test_population_of_ansan_comes_from_the_replayed_history():
     assert len(fetched_twice) == 2  # in the history and in the latest window
     assert fetched_twice[0] == fetched_twice[1]
     (september,) = find(current_versions(records), region_code="41270", period="2026-09")
-    assert september["value"] == 617_900.0
+    assert september["value"] == 619_310.0
     assert september["unit"] == "명"
     assert september["period_type"] == "month"
     assert september["indicator_id"] == "population"
@@ -102,11 +102,11 @@ def test_a_revised_figure_is_kept_with_its_revision_date():
     records = replay_source("kosis_population").records
     versions = find(records, region_code="41270", period="2026-08")
     assert sorted((r["as_of"], r["value"]) for r in versions) == [
-        ("2026-10-02", 618_050.0),
-        ("2026-11-03", 618_087.0),
+        ("2026-10-02", 619_460.0),
+        ("2026-11-03", 619_497.0),
     ]
     (current,) = find(current_versions(records), region_code="41270", period="2026-08")
-    assert (current["value"], current["as_of"]) == (618_087.0, "2026-11-03")
+    assert (current["value"], current["as_of"]) == (619_497.0, "2026-11-03")
 
 
 def test_plan_splits_the_backfill_under_the_cell_budget():

@@ -58,13 +58,14 @@ def get_parser(name: str) -> Parser:
     return module.parse
 
 
-def planned_requests(spec: SourceSpec) -> list[RequestSpec]:
-    """A source's first requests: the declared ``requests`` plus those its parser plans.
+def plan_requests(spec: SourceSpec) -> list[RequestSpec]:
+    """The requests a source's parser plans from its ``options``; [] for most parsers.
 
-    A parser module may define ``plan(spec) -> list[RequestSpec]`` to turn configuration in
-    ``options`` (tables, items, periods, series) into requests, e.g. split so that no answer
-    exceeds an API's size limit. Planned requests may hold ``{api_key}`` like declared ones.
+    A parser module may define ``plan(spec) -> list[RequestSpec]`` to turn configuration
+    (tables, items, periods, series) into requests, e.g. split so that no answer exceeds an
+    API's size limit. ``load_sources`` appends them to the declared ``requests``; they may
+    hold ``{api_key}`` like declared ones.
     """
     module = importlib.import_module(f"sources.parsers.{spec.parser}")
     plan = getattr(module, "plan", None)
-    return [*spec.requests, *(plan(spec) if plan else [])]
+    return plan(spec) if plan else []
