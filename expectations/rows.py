@@ -23,7 +23,7 @@ ANNOUNCEMENT_COLUMNS = [
 ]  # fmt: skip
 OBSERVATION_COLUMNS = [
     "source", "table_id", "indicator_id", "indicator_name", "region_code", "region_name",
-    "period", "period_type", "value", "unit", "as_of", "note", "fetch_id",
+    "period", "period_type", "value", "unit", "as_of", "fetch_id",
 ]  # fmt: skip
 
 MISSING_VALUES = {"", "-", "－", "…", "...", "x", "X", "nan", "None"}
