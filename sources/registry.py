@@ -107,6 +107,19 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _with_planned_requests(spec: SourceSpec, path: Path) -> SourceSpec:
+    """The spec with the requests its parser plans from ``options`` after the declared ones."""
+    from sources.parsers import ParseError, plan_requests
+
+    try:
+        planned = plan_requests(spec)
+    except ParseError as exc:
+        raise SourceDeclarationError(f"{path}: {exc}") from exc
+    if not planned:
+        return spec
+    return spec.model_copy(update={"requests": [*spec.requests, *planned]})
+
+
 def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[str, SourceSpec]:
     """All declared sources by name, with the overlay (``{name: {field: value}}``) applied."""
     overrides = _read_yaml(overlay) if overlay else {}
@@ -122,7 +135,7 @@ def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise SourceDeclarationError(f"{path}: {where}: {first['msg']}") from exc
-        specs[spec.name] = spec
+        specs[spec.name] = _with_planned_requests(spec, path)
     unknown = sorted(set(overrides) - set(specs))
     if unknown:
         raise UnknownSourceError(unknown, sorted(specs))

@@ -51,7 +51,11 @@ def test_published_announcements_hold_the_sample_posts(replay_run):
 def test_published_observations_hold_ansan_population(replay_run):
     data_dir, _ = replay_run
     frame = pd.read_parquet(data_dir / "published" / "latest" / "indicator_observations.parquet")
-    ansan = frame[(frame.region_code == "41270") & (frame.period == "2026-09")]
+    ansan = frame[
+        (frame.indicator_id == "population")
+        & (frame.region_code == "41270")
+        & (frame.period == "2026-09")
+    ]
     assert ansan["value"].tolist() == [619310.0]
     assert ansan["unit"].tolist() == ["명"]
 

@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from sources.fetch.charset import decode
 from sources.registry import RequestSpec, SourceSpec
@@ -34,9 +34,16 @@ class Page:
 
 @dataclass
 class ParseResult:
+    """What one page gave: records, requests to follow, warnings, and how it ended.
+
+    ``outcome`` is ``"parsed"`` for an ordinary page (even one without records) and
+    ``"no_data"`` when the source said it holds nothing for the request.
+    """
+
     records: list[dict[str, Any]] = field(default_factory=list)
     follow: list[RequestSpec] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    outcome: Literal["parsed", "no_data"] = "parsed"
 
 
 Parser = Callable[[Page], ParseResult]
@@ -49,3 +56,16 @@ class ParseError(ValueError):
 def get_parser(name: str) -> Parser:
     module = importlib.import_module(f"sources.parsers.{name}")
     return module.parse
+
+
+def plan_requests(spec: SourceSpec) -> list[RequestSpec]:
+    """The requests a source's parser plans from its ``options``; [] for most parsers.
+
+    A parser module may define ``plan(spec) -> list[RequestSpec]`` to turn configuration
+    (tables, items, periods, series) into requests, e.g. split so that no answer exceeds an
+    API's size limit. ``load_sources`` appends them to the declared ``requests``; they may
+    hold ``{api_key}`` like declared ones.
+    """
+    module = importlib.import_module(f"sources.parsers.{spec.parser}")
+    plan = getattr(module, "plan", None)
+    return plan(spec) if plan else []
