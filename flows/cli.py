@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from rich.table import Table
 from flows.runtime import configure_environment, prefect_api_reachable
 from flows.settings import Settings
 
-console = Console()
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -36,9 +37,16 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from flows.locking import RunLockedError
     from flows.transform import DbtFailedError
     from flows.warehouse import WarehouseLockedError
+    from sources.fetch.record import BundleExistsError
     from sources.registry import SourceDeclarationError
 
-    return (RunLockedError, WarehouseLockedError, SourceDeclarationError, DbtFailedError)
+    return (
+        RunLockedError,
+        WarehouseLockedError,
+        SourceDeclarationError,
+        DbtFailedError,
+        BundleExistsError,
+    )
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,6 +98,7 @@ def _print_summary(summary, published_dir: Path) -> None:
         for column in ("source", "status", "fetched", "records", "new", "quarantined", "message"):
             table.add_column(
                 column,
+                no_wrap=column == "source",
                 justify="right"
                 if column in {"fetched", "records", "new", "quarantined"}
                 else "left",
@@ -117,7 +126,11 @@ def _print_summary(summary, published_dir: Path) -> None:
 
 
 def _run(
-    steps: list[str], sources: tuple[str, ...], replay: str | None, overlay: Path | None
+    steps: list[str],
+    sources: tuple[str, ...] = (),
+    replay: str | None = None,
+    overlay: Path | None = None,
+    full: bool = False,
 ) -> None:
     settings = _settings()
     check_data_dir(settings)
@@ -127,23 +140,25 @@ def _run(
     select_sources(load_sources(overlay), list(sources))
     with run_lock(settings.warehouse):
         check_warehouse(settings)
-        from flows.pipeline import pipeline, run_without_prefect
+        from flows.pipeline import RunOptions, pipeline, run_without_prefect
 
-        runner = pipeline
-        if not prefect_api_reachable():
-            err_console.print(
-                "note: no Prefect API and no loopback network for a temporary server; "
-                "running without Prefect orchestration (no run history)"
-            )
-            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-            runner = run_without_prefect
+        options = RunOptions(
+            steps=tuple(steps),
+            sources=sources,
+            replay=replay,
+            sources_overlay=str(overlay) if overlay else None,
+            full=full,
+        )
         with console.status(f"Running {' → '.join(steps)} …"):
-            summary = runner(
-                sources=list(sources) or None,
-                replay=replay,
-                sources_overlay=str(overlay) if overlay else None,
-                steps=tuple(steps),
-            )
+            if prefect_api_reachable():
+                summary = pipeline(**asdict(options))
+            else:
+                err_console.print(
+                    "note: no Prefect API and no loopback network for a temporary server; "
+                    "running without Prefect orchestration (no run history)"
+                )
+                logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+                summary = run_without_prefect(options)
     _print_summary(summary, settings.published_dir)
     if summary.blocked:
         sys.exit(1)
@@ -157,6 +172,9 @@ replay_option = click.option(
     "--replay", is_flag=False, flag_value="samples", default=None, metavar="[PATH]",
     help="Answer HTTP from the bundled samples, or from a WARC archive at PATH.",
 )  # fmt: skip
+full_option = click.option(
+    "--full", is_flag=True, help="Re-crawl boards past the pages seen in earlier runs."
+)
 overlay_option = click.option(
     "--sources-overlay", "overlay", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML overriding declared fields of any source ({name: {field: value}}).",
@@ -171,42 +189,87 @@ def app() -> None:
 @app.command()
 @source_option
 @replay_option
+@full_option
 @overlay_option
 @friendly_errors
-def run(sources: tuple[str, ...], replay: str | None, overlay: Path | None) -> None:
+def run(sources: tuple[str, ...], replay: str | None, full: bool, overlay: Path | None) -> None:
     """Run the whole pipeline: fetch, transform, check, publish."""
-    _run(["fetch", "transform", "check", "publish"], sources, replay, overlay)
+    _run(["fetch", "transform", "check", "publish"], sources, replay, overlay, full)
 
 
 @app.command()
 @source_option
 @replay_option
+@full_option
 @overlay_option
 @friendly_errors
-def fetch(sources: tuple[str, ...], replay: str | None, overlay: Path | None) -> None:
+def fetch(sources: tuple[str, ...], replay: str | None, full: bool, overlay: Path | None) -> None:
     """Fetch, archive, parse, validate and load into the raw schema."""
-    _run(["fetch"], sources, replay, overlay)
+    _run(["fetch"], sources, replay, overlay, full)
+
+
+@app.command()
+@source_option
+@overlay_option
+@friendly_errors
+def reparse(sources: tuple[str, ...], overlay: Path | None) -> None:
+    """Re-parse the whole raw archive (no network) and load the records; for parser changes."""
+    _run(["reparse"], sources, None, overlay)
+
+
+@app.command()
+@source_option
+@overlay_option
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Bundle folder to write; default: the bundled samples in sources/samples/.",
+)  # fmt: skip
+@click.option("--overwrite", is_flag=True, help="Replace existing folders of the bundle.")
+@friendly_errors
+def record(
+    sources: tuple[str, ...], overlay: Path | None, out: Path | None, overwrite: bool
+) -> None:
+    """Fetch live and write a replay bundle (manifest + one file per response)."""
+    from flows.pipeline import new_run_id
+    from sources.fetch.client import open_fetcher
+    from sources.fetch.record import record_bundle
+    from sources.fetch.replay import SAMPLES_DIR
+    from sources.keys import missing_key_message
+    from sources.registry import load_sources, select_sources
+
+    settings = _settings()
+    check_data_dir(settings)
+    specs = select_sources(load_sources(overlay), list(sources))
+    keys = {}
+    for spec in specs:
+        if spec.api_key and missing_key_message(spec, settings) is None:
+            keys[spec.name] = getattr(settings, spec.api_key).get_secret_value()
+    fetcher = open_fetcher(settings, new_run_id())
+    with console.status("Recording …"):
+        collected = record_bundle(specs, fetcher, out or SAMPLES_DIR, keys, overwrite=overwrite)
+    for name, result in collected.items():
+        console.print(f"{name}: {len(result.fetches)} responses, {len(result.errors)} errors")
 
 
 @app.command()
 @friendly_errors
 def transform() -> None:
     """Build the dbt project (seeds, models, snapshots, tests)."""
-    _run(["transform"], (), None, None)
+    _run(["transform"])
 
 
 @app.command()
 @friendly_errors
 def check() -> None:
     """Run the quality gate on the marts."""
-    _run(["check"], (), None, None)
+    _run(["check"])
 
 
 @app.command()
 @friendly_errors
 def publish() -> None:
     """Publish the marts as a new release (after the quality gate)."""
-    _run(["check", "publish"], (), None, None)
+    _run(["check", "publish"])
 
 
 @app.command(name="sources")

@@ -33,10 +33,11 @@ from flows.settings import Settings
 from flows.transform import run_dbt
 from flows.warehouse import connect, load_source, record_source_run
 from sources.crawl import Collected, collect
-from sources.fetch.archive import WarcArchive
-from sources.fetch.client import Fetcher, FetchPolicy, build_session
+from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor
-from sources.fetch.replay import ReplayStore
+from sources.fetch.reparse import reparse_archive
+from sources.fetch.replay import open_replay
+from sources.keys import missing_key_message
 from sources.registry import SourceSpec, load_sources, select_sources
 
 STEPS = ("fetch", "transform", "check", "publish")
@@ -86,38 +87,33 @@ def _redactor(settings: Settings) -> Redactor:
     return Redactor(settings.secret_params, [*settings.secret_values(), REPLAY_PLACEHOLDER_KEY])
 
 
-def _replay_store(replay: str | None, redactor: Redactor) -> ReplayStore | None:
-    if replay is None:
-        return None
-    if replay == SAMPLES:
-        return ReplayStore.from_samples(redactor)
-    return ReplayStore.from_warc([Path(replay)], redactor)
-
-
 def _api_key(
     spec: SourceSpec, settings: Settings, replaying: bool
 ) -> tuple[str | None, str | None]:
-    """The key a source needs, or the reason it is skipped (no key in live mode)."""
+    """The key a source needs, or the reason it is skipped (no key in a live run).
+
+    A replay needs no key: a placeholder stands in, and the redactor writes it as REDACTED,
+    which is how the bundled samples record keys."""
     if not spec.api_key:
         return None, None
-    secret = getattr(settings, spec.api_key)
-    if secret is not None:
-        return secret.get_secret_value(), None
+    missing = missing_key_message(spec, settings)
+    if missing is None:
+        return getattr(settings, spec.api_key).get_secret_value(), None
     if replaying:
         return REPLAY_PLACEHOLDER_KEY, None
-    return None, f"skipped: no API key (set FEZ_{spec.api_key.upper()})"
+    return None, missing
 
 
 @task(name="collect-source", cache_policy=NO_CACHE, task_run_name="collect-{spec.name}")
 def collect_source(
-    spec: SourceSpec, fetcher: Fetcher, settings: Settings, replaying: bool
+    spec: SourceSpec, fetcher: Fetcher, settings: Settings, replaying: bool, full: bool
 ) -> SourceResult:
     started = datetime.now(UTC)
     api_key, skipped = _api_key(spec, settings, replaying)
     if skipped:
-        _logger().warning("%s %s", spec.name, skipped)
+        _logger().warning("%s", skipped)
         return SourceResult(spec, Collected(spec.name), started, skipped)
-    collected = collect(spec, fetcher, api_key)
+    collected = collect(spec, fetcher, api_key, full=full, commit=False)
     for error in collected.errors:
         _logger().warning("%s: %s", spec.name, error)
     return SourceResult(spec, collected, started)
@@ -134,6 +130,8 @@ def _status(result: SourceResult) -> tuple[str, str]:
         return "failing", collected.errors[0]
     if collected.errors:
         return "partial", collected.errors[0]
+    if collected.no_data and not collected.records:
+        return "no_data", f"the source has no data for {len(collected.no_data)} request(s)"
     return "ok", ""
 
 
@@ -228,81 +226,84 @@ def new_run_id() -> str:
 Submit = Callable[..., Any]
 
 
-def run_steps(
-    submit: Submit,
-    call: Submit,
-    sources: list[str] | None,
-    replay: str | None,
-    sources_overlay: str | None,
-    steps: tuple[str, ...],
-) -> RunSummary:
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run does: its steps, its sources and where HTTP answers come from."""
+
+    steps: tuple[str, ...] = STEPS
+    sources: tuple[str, ...] = ()
+    replay: str | None = None
+    sources_overlay: str | None = None
+    full: bool = False
+
+
+def _collect_all(
+    submit: Submit, options: RunOptions, settings: Settings, run_id: str
+) -> tuple[list[SourceResult], Fetcher | None]:
+    specs = load_sources(Path(options.sources_overlay) if options.sources_overlay else None)
+    if "reparse" in options.steps:
+        chosen = select_sources(specs, list(options.sources), samples=True)
+        now = datetime.now(UTC)
+        collected = reparse_archive(settings.raw_dir, specs, [s.name for s in chosen])
+        return [
+            SourceResult(s, collected.get(s.name, Collected(s.name)), now) for s in chosen
+        ], None
+    replaying = options.replay is not None
+    chosen = select_sources(specs, list(options.sources), samples=options.replay == SAMPLES)
+    redactor = _redactor(settings)
+    replay = None
+    if replaying:
+        replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)
+    fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor)
+    futures = [
+        submit(collect_source, spec, fetcher, settings, replaying, options.full) for spec in chosen
+    ]
+    return [f.result() for f in futures], fetcher
+
+
+def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
     """The pipeline's steps; ``submit`` starts a task concurrently, ``call`` runs one inline."""
     settings = Settings()
     run_id = new_run_id()
-    summary = RunSummary(run_id=run_id, replay=replay)
-    if "fetch" in steps:
-        specs = select_sources(
-            load_sources(Path(sources_overlay) if sources_overlay else None), sources
-        )
-        redactor = _redactor(settings)
-        policy = FetchPolicy(
-            user_agent=settings.user_agent,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            max_body_bytes=settings.max_body_bytes,
-        )
-        session = build_session(policy, _replay_store(replay, redactor))
-        fetcher = Fetcher(session, WarcArchive(settings.raw_dir, run_id), policy, redactor)
-        futures = [
-            submit(collect_source, spec, fetcher, settings, replay is not None) for spec in specs
-        ]
-        summary.sources = call(load_results, [f.result() for f in futures], settings, run_id)
-    if "transform" in steps:
+    summary = RunSummary(run_id=run_id, replay=options.replay)
+    if "fetch" in options.steps or "reparse" in options.steps:
+        results, fetcher = _collect_all(submit, options, settings, run_id)
+        summary.sources = call(load_results, results, settings, run_id)
+        if fetcher is not None and fetcher.state is not None:
+            fetcher.state.commit(u for r in results for u in r.collected.state_updates)
+    if "transform" in options.steps:
         summary.dbt_nodes = call(transform, settings)
-    if "check" in steps:
+    if "check" in options.steps:
         summary.quality = call(check, settings)
         summary.blocked = [
             q["suite"] for q in summary.quality if q["critical"] and not q["success"]
         ]
-    if "publish" in steps and not summary.blocked:
+    if "publish" in options.steps and not summary.blocked:
         summary.release, summary.release_tables = call(publish_release, settings, run_id)
     return summary
 
 
 @flow(name="fez-pipeline")
 def pipeline(
-    sources: list[str] | None = None,
+    steps: tuple[str, ...] = STEPS,
+    sources: tuple[str, ...] = (),
     replay: str | None = None,
     sources_overlay: str | None = None,
-    steps: tuple[str, ...] = STEPS,
+    full: bool = False,
 ) -> RunSummary:
-    """Run the given steps of the pipeline; ``replay`` is 'samples' or a WARC path."""
-    return run_steps(
-        lambda t, *args: t.submit(*args),
-        lambda t, *args: t(*args),
-        sources,
-        replay,
-        sources_overlay,
-        steps,
-    )
+    """Run the pipeline's steps (fetch or reparse, transform, check, publish).
+
+    ``replay`` is 'samples' (the bundled samples) or a path to WARC files or a recorded
+    bundle; ``full`` re-crawls boards past the pages seen in earlier runs.
+    """
+    options = RunOptions(steps, tuple(sources), replay, sources_overlay, full)
+    return run_steps(lambda t, *a: t.submit(*a), lambda t, *a: t(*a), options)
 
 
-def run_without_prefect(
-    sources: list[str] | None = None,
-    replay: str | None = None,
-    sources_overlay: str | None = None,
-    steps: tuple[str, ...] = STEPS,
-) -> RunSummary:
+def run_without_prefect(options: RunOptions) -> RunSummary:
     """The same steps without Prefect's engine, for machines where no API can be reached."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return run_steps(
-            lambda t, *args: pool.submit(t.fn, *args),
-            lambda t, *args: t.fn(*args),
-            sources,
-            replay,
-            sources_overlay,
-            steps,
-        )
+        return run_steps(lambda t, *a: pool.submit(t.fn, *a), lambda t, *a: t.fn(*a), options)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,12 @@ create table if not exists raw.fetch_log (
     duration_ms double,
     error varchar,
     warc_file varchar,
-    warc_offset bigint
+    warc_offset bigint,
+    request_kind varchar,
+    attempt integer,
+    outcome varchar,
+    not_modified boolean,
+    deferred boolean
 );
 create table if not exists raw.announcements (
     source varchar not null,

@@ -6,11 +6,17 @@ page whose posts were all seen in earlier runs (the board's high-water mark), or
 declared ``max_pages``. ``full=True`` ignores what earlier runs saw. ``collect_many`` crawls
 several sources at once, one thread each; the fetcher's per-host gates keep every host's
 pace whatever the number of threads.
+
+API answers that carry an error (``sources/parsers/api_errors.py``) steer the crawl: a key
+problem stops the source, a short rate limit waits and retries once, a daily quota or a long
+wait defers the rest of the source to the next run, and "no data" is recorded as such.
+Curated sources (``kind: curated_csv``) are read from their file in ``sources/``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +26,13 @@ from typing import Any
 from sources.fetch.client import Fetcher, FetchResult
 from sources.fetch.replay import replay_key
 from sources.fetch.state import SeenPosts, StateUpdate
-from sources.parsers import Page, ParseError, get_parser
+from sources.parsers import Page, ParseError, ParseResult, get_parser
+from sources.parsers.api_errors import ApiConfigError, QuotaError
 from sources.registry import RequestSpec, SourceSpec
 
 MAX_REQUESTS_PER_RUN = 1000
+API_KINDS = {"json_api", "xml_api"}
+MAX_QUOTA_WAIT = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,7 @@ class Collected:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     state_updates: list[StateUpdate] = field(default_factory=list)
+    no_data: list[str] = field(default_factory=list)
 
 
 def _fill(value: str, api_key: str | None) -> str:
@@ -124,6 +134,8 @@ def collect(
     updates in ``Collected.state_updates`` for the caller to commit."""
     parse = get_parser(spec.parser)
     out = Collected(spec.name)
+    if spec.kind == "curated_csv":
+        return _collect_curated(spec, parse, out)
     boards = _Boards(spec, fetcher, full)
     queue: deque[tuple[RequestSpec, str | None]] = deque()
     for request in start_requests(spec, api_key):
@@ -133,6 +145,7 @@ def collect(
             queue.append((_page_request(spec, request, spec.paging.start), board))
         else:
             queue.append((request, None))
+    waited: set[str] = set()
     while queue and len(out.fetches) < MAX_REQUESTS_PER_RUN:
         request, board = queue.popleft()
         result = fetcher.fetch(spec, request, conditional=not full)
@@ -140,14 +153,31 @@ def collect(
         out.warnings.extend(f"{r.url}: {r.warning}" for r in result.exchanges() if r.warning)
         if result.not_modified:
             continue
-        if not result.ok:
+        if not result.ok and not (spec.kind in API_KINDS and result.status and result.body):
             out.errors.append(f"{result.url}: {result.error}")
             continue
         try:
             parsed = parse(_page(spec, request, result))
+        except ApiConfigError as exc:
+            out.errors.append(f"{result.url}: {exc} (source stopped for this run)")
+            break
+        except QuotaError as exc:
+            short_wait = exc.retry_after is not None and exc.retry_after <= MAX_QUOTA_WAIT
+            if short_wait and request.model_dump_json() not in waited:
+                waited.add(request.model_dump_json())
+                time.sleep(exc.retry_after)
+                queue.appendleft((request, board))
+                continue
+            out.errors.append(f"{result.url}: {exc} (rest of the source deferred to the next run)")
+            break
         except ParseError as exc:
             out.errors.append(f"{result.url}: {exc}")
             continue
+        if not result.ok:
+            out.errors.append(f"{result.url}: {result.error}")
+            continue
+        if parsed.outcome == "no_data":
+            out.no_data.append(result.url)
         for record in parsed.records:
             record["fetch_id"] = result.fetch_id
         out.records.extend(parsed.records)
@@ -162,6 +192,23 @@ def collect(
     out.state_updates.extend(boards.updates())
     if commit and fetcher.state is not None:
         fetcher.state.commit(out.state_updates)
+    return out
+
+
+def _collect_curated(spec: SourceSpec, parse: Any, out: Collected) -> Collected:
+    """A curated table: the file in ``sources/`` is the page; nothing goes over the network."""
+    from sources.parsers.curated_csv import local_page
+
+    page = local_page(spec)
+    try:
+        parsed: ParseResult = parse(page)
+    except ParseError as exc:
+        out.errors.append(f"{page.url}: {exc}")
+        return out
+    for record in parsed.records:
+        record.setdefault("fetch_id", page.fetch_id)
+    out.records.extend(parsed.records)
+    out.warnings.extend(parsed.warnings)
     return out
 
 

@@ -142,10 +142,18 @@ def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[
     return specs
 
 
-def select_sources(specs: dict[str, SourceSpec], names: list[str] | None) -> list[SourceSpec]:
-    """The named sources (all verified ones when no name is given)."""
+def has_bundled_samples(spec: SourceSpec) -> bool:
+    return (SOURCES_DIR / "samples" / spec.name / "manifest.yaml").is_file()
+
+
+def select_sources(
+    specs: dict[str, SourceSpec], names: list[str] | None, *, samples: bool = False
+) -> list[SourceSpec]:
+    """The named sources; without names, every verified source, and when replaying the
+    bundled samples also the unverified ones that have samples (API sources whose codes are
+    still to be confirmed; unverified boards have no invented pages, so they stay out)."""
     if not names:
-        return [s for s in specs.values() if s.verified]
+        return [s for s in specs.values() if s.verified or (samples and has_bundled_samples(s))]
     unknown = [n for n in names if n not in specs]
     if unknown:
         raise UnknownSourceError(unknown, sorted(specs))

@@ -61,7 +61,7 @@ def test_no_secret_reaches_the_archive_the_log_rows_or_the_errors(tmp_path):
     stored = everything_written(tmp_path / "raw")
     assert b"REDACTED" in stored
     assert SECRET.encode() not in stored
-    logged = repr([f.log_row("run", detailed=True) for c in (collected, failed) for f in c.fetches])
+    logged = repr([f.log_row("run") for c in (collected, failed) for f in c.fetches])
     assert SECRET not in logged + repr(collected.errors + failed.errors)
 
 

@@ -49,7 +49,7 @@ def test_retry_after_beyond_the_cap_defers_the_host_for_the_run(tmp_path, server
     assert first.deferred and "deferred to the next run" in first.error
     assert second.deferred and second.warc_file is None
     assert len(server.seen("/board")) == 1
-    assert second.log_row("r", detailed=True)["deferred"] is True
+    assert second.log_row("r")["deferred"] is True
 
 
 def test_burst_of_503_is_retried_with_growing_backoff(tmp_path, server):

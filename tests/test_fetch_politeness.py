@@ -34,7 +34,7 @@ def test_robots_disallow_skips_the_url_and_reports_it(tmp_path):
         assert server.seen("/board") == []
         assert len(server.seen("/robots.txt")) == 1
         (skipped,) = [f for f in collected.fetches if f.request.kind != "robots"]
-        row = skipped.log_row("run", detailed=True)
+        row = skipped.log_row("run")
         assert row["outcome"] == "disallowed" and "robots.txt" in row["error"]
         assert row["warc_file"] is None
         assert any("robots.txt" in e for e in collected.errors)

@@ -130,10 +130,9 @@ class FetchResult:
         """This result after everything that led to it, each one a fetch_log row."""
         return [*self.history, self]
 
-    def log_row(self, run_id: str, detailed: bool = False) -> dict:
-        """The ``raw.fetch_log`` row; ``detailed`` adds request_kind, attempt, outcome,
-        not_modified and deferred (columns the warehouse table has to gain first)."""
-        row = {
+    def log_row(self, run_id: str) -> dict:
+        """The ``raw.fetch_log`` row."""
+        return {
             "fetch_id": self.fetch_id,
             "run_id": run_id,
             "source": self.source,
@@ -147,16 +146,12 @@ class FetchResult:
             "error": self.error,
             "warc_file": self.warc_file,
             "warc_offset": self.warc_offset,
+            "request_kind": self.request.kind,
+            "attempt": self.attempt,
+            "outcome": self.outcome,
+            "not_modified": self.not_modified,
+            "deferred": self.deferred,
         }
-        if detailed:
-            row.update(
-                request_kind=self.request.kind,
-                attempt=self.attempt,
-                outcome=self.outcome,
-                not_modified=self.not_modified,
-                deferred=self.deferred,
-            )
-        return row
 
 
 def build_session(policy: FetchPolicy, replay: ReplayStore | None = None) -> requests.Session:
