@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from sources.parsers import Page, ParseError, ParseResult
 from sources.parsers.board_detail import read_detail
 from sources.parsers.board_generic import date_in_row, find_board, is_pinned
-from sources.parsers.dates import parse_period
+from sources.parsers.dates import KST, parse_period
 from sources.parsers.markup import full_title, href_id, node_text, onclick_id, read_date, real_href
 from sources.registry import RequestSpec, SourceSpec
 
@@ -281,7 +281,7 @@ def _from_meta(meta: dict[str, Any]) -> dict[str, Any]:
         record["posted_date"] = date.fromisoformat(record["posted_date"])
     for key in ("apply_start", "apply_end"):
         if record.get(key):
-            record[key] = datetime.fromisoformat(record[key])
+            record[key] = datetime.fromisoformat(record[key]).astimezone(KST)
     return record
 
 

@@ -57,9 +57,15 @@ def _field(fields: dict[str, str], labels: tuple[str, ...]) -> str | None:
 
 
 def guess_body(soup: BeautifulSoup) -> Tag | None:
-    """The block with the most non-link text, narrowed to the innermost one holding most of it."""
+    """The block with the most non-link text, narrowed to the innermost one holding most of it.
+
+    Blocks holding labels (``th``, ``dt``) are the post's metadata, not its body: they are
+    taken only when nothing else has text.
+    """
+    nodes = soup.select(_BODY_CANDIDATES)
+    content = [n for n in nodes if not n.find(["th", "dt"]) and n.get_text(strip=True)]
     scored = []
-    for node in soup.select(_BODY_CANDIDATES):
+    for node in content or nodes:
         text = len(node.get_text(strip=True))
         links = sum(len(a.get_text(strip=True)) for a in node.find_all("a"))
         scored.append((text - links, node))
