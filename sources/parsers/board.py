@@ -25,6 +25,7 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers.announcement import FIELDS, announcement
 from sources.parsers.board_detail import read_detail
 from sources.parsers.board_generic import date_in_row, find_board, is_pinned
 from sources.parsers.dates import KST, parse_period
@@ -212,23 +213,8 @@ def _keep(rows: list[dict[str, Any]], opts: BoardOptions, first_page: bool) -> l
 
 def _record(spec: SourceSpec, row: dict[str, Any]) -> dict[str, Any]:
     extra = {k: v for k, v in (row.get("extra") or {}).items() if v}
-    return {
-        "source": spec.name,
-        "institution": spec.institution,
-        "post_id": row["post_id"],
-        "url": row["url"],
-        "title": row["title"],
-        "posted_date": row.get("posted_date"),
-        "department": row.get("department"),
-        "category_hint": row.get("category_hint"),
-        "apply_start": row.get("apply_start"),
-        "apply_end": row.get("apply_end"),
-        "status_hint": row.get("status_hint"),
-        "body_text": None,
-        "contact": None,
-        "attachments": [],
-        "raw_payload": extra or None,
-    }
+    listed = {k: row.get(k) for k in FIELDS if k in row}
+    return announcement(spec, **listed, raw_payload=extra or None)
 
 
 def next_page(spec: SourceSpec, request: RequestSpec) -> RequestSpec | None:
