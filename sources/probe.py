@@ -111,12 +111,14 @@ def _line(row: dict[str, Any] | None) -> str:
     if row is None:
         return ""
     posted = row.get("posted_date")
-    return f"{row.get('post_id', '')} {posted.isoformat() if posted else '(no date)'} {row.get('title', '')}"
+    when = posted.isoformat() if posted else "(no date)"
+    return f"{row.get('post_id', '')} {when} {row.get('title', '')}"
 
 
 def format_probe(report: ProbeReport, limit: int = 15) -> str:
     """The report as text: a header, then declared and generic rows in two columns."""
-    head = f"probe {report.source}: {report.method} {report.url} -> {report.status} ({report.size} bytes)"
+    answer = f"{report.status} ({report.size} bytes)"
+    head = f"probe {report.source}: {report.method} {report.url} -> {answer}"
     if report.error:
         return f"{head}\nerror: {report.error}"
     generic = report.generic

@@ -27,7 +27,9 @@ def test_generic_reader_takes_an_egov_table_by_its_header():
     assert second["title"] == "2026년 산학협력 기술지원 과제 공모"
     assert second["posted_date"] == date(2026, 11, 18)
     assert second["department"] == "산학협력단"
-    assert second["url"] == "https://board.example/www/selectBbsNttView.do?key=1&bbsNo=55&nttNo=90187"
+    assert (
+        second["url"] == "https://board.example/www/selectBbsNttView.do?key=1&bbsNo=55&nttNo=90187"
+    )
     assert board.rows[0]["pinned"] and not second["pinned"]
 
 
@@ -108,13 +110,12 @@ def test_rows_without_dates_are_a_layout_change():
     html = (FIXTURES / "board_onclick_only.html").read_bytes()
     result = parse(make_page(board_spec(**options), html, URL))
     assert len(result.records) == 2
-    assert result.warnings == [
-        f"layout_changed: example_board: {URL}: 3 of 3 posts have no date"
-    ]
+    assert result.warnings == [f"layout_changed: example_board: {URL}: 3 of 3 posts have no date"]
 
 
 def test_the_empty_board_text_is_not_a_layout_change():
-    html = "<table class='list'><tbody><tr><td colspan='4'>등록된 게시글이 존재하지 않습니다.</td></tr></tbody></table>"
+    empty = "<td colspan='4'>등록된 게시글이 존재하지 않습니다.</td>"
+    html = f"<table class='list'><tbody><tr>{empty}</tr></tbody></table>"
     result = parse(make_page(board_spec(**ONCLICK_OPTIONS), html, URL))
     assert result.records == [] and result.warnings == []
 

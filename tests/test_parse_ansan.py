@@ -87,8 +87,8 @@ def test_pinned_rows_are_followed_from_the_first_page_only(specs):
 
 
 def test_the_list_date_comes_from_the_fifth_cell_not_the_notice_number(specs):
-    page = make_page(specs["ansan_notices"], sample_bytes("ansan_notices", "list_labour_page1.html"),
-                     LIST, meta={"page": 1})  # fmt: skip
+    body = sample_bytes("ansan_notices", "list_labour_page1.html")
+    page = make_page(specs["ansan_notices"], body, LIST, meta={"page": 1})
     record = parse(page).follow[0].meta["record"]
     assert record["posted_date"] == "2026-11-14"
 
@@ -103,7 +103,10 @@ def test_press_releases_carry_photos_and_departments(collected):
     assert release["posted_date"] == date(2026, 11, 19)
     assert release["department"] == "투자유치과"
     assert release["body_text"].startswith("안산시는 19일 시청 대회의실에서")
-    assert [a["name"] for a in release["attachments"]] == ["투자협약식 사진1.jpg", "투자협약식 사진2.jpg"]
+    assert [a["name"] for a in release["attachments"]] == [
+        "투자협약식 사진1.jpg",
+        "투자협약식 사진2.jpg",
+    ]
     assert release["attachments"][0]["url"] == (
         "https://www.ansan.go.kr/common/file/FileDown.do?key=274&bbs_seq=2105512"
         "&bbs_code=B0238&file_id=P2026111900071"

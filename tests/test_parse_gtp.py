@@ -28,7 +28,10 @@ def test_an_open_call_has_its_period_type_host_and_detail_fields(collected):
     assert call["raw_payload"] == {"host_agency": "경기도"}
     assert call["department"] == "기업성장본부 기업지원팀"
     assert call["contact"] == "031-000-0201"
-    assert call["body_text"].splitlines()[0] == "안산사이언스밸리 경제자유구역 입주기업의 기술사업화를 지원합니다."
+    assert (
+        call["body_text"].splitlines()[0]
+        == "안산사이언스밸리 경제자유구역 입주기업의 기술사업화를 지원합니다."
+    )
     assert call["attachments"][1] == {
         "name": "신청서 양식.hwpx",
         "url": "https://pms.gtp.or.kr/common/file/fileDownload.do?atch_file_id=FILE_000000000172330&file_sn=1",

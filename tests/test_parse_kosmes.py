@@ -39,8 +39,10 @@ def test_a_notice_has_title_date_and_detail_url(collected):
 
 
 def test_the_error_shape_is_an_error_not_an_empty_list(specs):
-    body = json.dumps({"pageInfo": {"resultCd": "999", "resultMsg": "시스템 오류가 발생하였습니다."}})
-    with pytest.raises(ParseError, match="KOSMES error 999: 시스템 오류가 발생하였습니다."):
+    body = json.dumps(
+        {"pageInfo": {"resultCd": "999", "resultMsg": "시스템 오류가 발생하였습니다."}}
+    )
+    with pytest.raises(ParseError, match=r"KOSMES error 999: 시스템 오류가 발생하였습니다\."):
         parse(make_page(specs["kosmes_notices"], body, URL, method="POST"))
 
 

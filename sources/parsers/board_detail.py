@@ -25,7 +25,15 @@ from sources.parsers.markup import (
     strip_size,
 )
 
-PERIOD_LABELS = ("접수기간", "신청기간", "모집기간", "공모기간", "신청접수기간", "접수일정", "공고기간")
+PERIOD_LABELS = (
+    "접수기간",
+    "신청기간",
+    "모집기간",
+    "공모기간",
+    "신청접수기간",
+    "접수일정",
+    "공고기간",
+)
 DEPARTMENT_LABELS = ("담당부서", "소관부서", "주관부서", "부서명", "부서")
 CONTACT_LABELS = ("연락처", "전화번호", "문의처", "문의", "사업담당자", "담당자")
 POSTED_LABELS = ("등록일", "작성일", "게시일", "공고일")
@@ -158,7 +166,12 @@ def read_detail(
     if start is None and end is None:
         start, end = _period_from_text(body_text)
     posted: date | None = parse_date(_field(labelled, POSTED_LABELS))
-    contact = _field(labelled, CONTACT_LABELS) or lines.get("연락처") or lines.get("문의") or lines.get("문의처")
+    contact = (
+        _field(labelled, CONTACT_LABELS)
+        or lines.get("연락처")
+        or lines.get("문의")
+        or lines.get("문의처")
+    )
     return {
         "body_text": body_text or None,
         "department": _field(labelled, DEPARTMENT_LABELS) or lines.get("담당부서"),

@@ -151,12 +151,24 @@ def _read_table(table: Tag, base_url: str, id_pattern, detail_url, formats) -> G
         if by_header
         else "rows pair a link with a date (no 제목/등록일 header)"
     )
-    return GenericBoard(good, confidence, f"{reason}; {len(good)} of {len(rows)} rows read", _describe(table))
+    return GenericBoard(
+        good, confidence, f"{reason}; {len(good)} of {len(rows)} rows read", _describe(table)
+    )
 
 
-def _read_list(items: list[Tag], parent: Tag, base_url, id_pattern, detail_url, formats) -> GenericBoard:
+def _read_list(
+    items: list[Tag], parent: Tag, base_url, id_pattern, detail_url, formats
+) -> GenericBoard:
     rows = [
-        _row(_title_link(li), date_in_row(li, formats), "", is_pinned(li), base_url, id_pattern, detail_url)
+        _row(
+            _title_link(li),
+            date_in_row(li, formats),
+            "",
+            is_pinned(li),
+            base_url,
+            id_pattern,
+            detail_url,
+        )
         for li in items
     ]
     good, confidence = _score(rows, ROWS_CONFIDENCE)

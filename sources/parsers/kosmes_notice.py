@@ -42,7 +42,9 @@ def parse(page: Page) -> ParseResult:
     where = f"{page.spec.name}: {page.url}"
     if not isinstance(rows, list):
         keys = ", ".join(sorted(data)) if isinstance(data, dict) else type(data).__name__
-        return ParseResult(warnings=[f"layout_changed: {where}: no ds_infoList list (keys: {keys})"])
+        return ParseResult(
+            warnings=[f"layout_changed: {where}: no ds_infoList list (keys: {keys})"]
+        )
     detail_url = page.spec.options["detail_url"]
     first_page = _is_first_page(page)
     records, undated = [], 0

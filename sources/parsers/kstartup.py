@@ -40,9 +40,8 @@ def _xml_rows(body: bytes) -> list[dict[str, Any]]:
     code = soup.find("resultCode")
     if code is not None and code.get_text(strip=True) not in OK_CODES:
         message = soup.find("resultMsg")
-        raise ParseError(
-            f"data.go.kr error {code.get_text(strip=True)}: {message.get_text(strip=True) if message else ''}"
-        )
+        text = message.get_text(strip=True) if message else ""
+        raise ParseError(f"data.go.kr error {code.get_text(strip=True)}: {text}")
     rows = []
     for item in soup.find_all("item"):
         cols = item.find_all("col")
@@ -71,7 +70,9 @@ def _json_rows(text: str) -> list[dict[str, Any]]:
         response = data.get("response", {})
         header = response.get("header", {})
         if header.get("resultCode") not in OK_CODES:
-            raise ParseError(f"data.go.kr error {header.get('resultCode')}: {header.get('resultMsg')}")
+            raise ParseError(
+                f"data.go.kr error {header.get('resultCode')}: {header.get('resultMsg')}"
+            )
         items = (response.get("body") or {}).get("items") or {}
         rows = items.get("item", []) if isinstance(items, dict) else items
     rows = [rows] if isinstance(rows, dict) else rows

@@ -10,7 +10,7 @@ from bs4 import Tag
 
 from sources.parsers.dates import parse_date
 
-# onclick="fnGoDetail( 1681706 )", fn_goView('172323'), goDetail(680), opDetail('n'), fn_view('PB_…')
+# fnGoDetail( 1681706 ), fn_goView('172323'), goDetail(680), opDetail('n'), fn_view('PB_…')
 ONCLICK_ID = re.compile(r"[A-Za-z_$][\w$.]*\(\s*['\"]?([\w\-]+)['\"]?\s*[,)]")
 ID_PARAMS = (
     "nttNo", "bbs_seq", "bbsSeq", "b_idx", "idx", "seq", "seqNo", "articleNo", "wr_id",
