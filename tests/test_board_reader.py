@@ -9,6 +9,7 @@ from conftest import FIXTURES, board_spec, make_page
 from sources.parsers import ParseError
 from sources.parsers.board import parse
 from sources.parsers.board_generic import find_board
+from sources.parsers.markup import onclick_id
 
 URL = "https://board.example/www/selectBbsNttList.do?bbsNo=55"
 
@@ -124,3 +125,18 @@ def test_an_unknown_option_is_a_clear_error():
     spec = board_spec(**{**ONCLICK_OPTIONS, "row": "tr"})
     with pytest.raises(ParseError, match=r"options\.row: Extra inputs are not permitted"):
         parse(make_page(spec, "<html></html>", URL))
+
+
+@pytest.mark.parametrize(
+    ("onclick", "href", "expected"),
+    [
+        ("fnGoDetail( 1681706 ); return false;", "#", "1681706"),
+        ("fn_goView('172323'); return false;", "#none", "172323"),
+        ("", "javascript:goDetail(680)", "680"),
+        ("fn_view('PB_2026_0031');", "javascript:void(0);", "PB_2026_0031"),
+        ("", "javascript:void(0);", None),
+    ],
+)
+def test_ids_are_read_from_onclick_and_javascript_links(onclick, href, expected):
+    link = BeautifulSoup(f'<a href="{href}" onclick="{onclick}">제목</a>', "lxml").a
+    assert onclick_id(link) == expected

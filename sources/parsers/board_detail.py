@@ -43,7 +43,8 @@ FILE_LINK = re.compile(
 _PERIOD_LINE = re.compile(r"(?:접수|신청|모집|공모)\s*기\s*간\s*[:：]?\s*(.+~.+)")
 _LABEL_LINE = re.compile(r"^[○●◦∙·\-*□■▶]?\s*(담당\s*부서|문의(?:처)?|연락처)\s*[:：]\s*(.+)$")
 _BODY_CANDIDATES = "article, [class*=view], [class*=cont], [id*=cont], [class*=txt], td"
-_NOISE = ("script", "style", "nav", "header", "footer", "form", "noscript")
+# Not ``form``: eGovFrame sites wrap the whole page, content included, in one.
+_NOISE = ("script", "style", "nav", "header", "footer", "noscript")
 
 
 def labelled_fields(scope: Tag) -> dict[str, str]:

@@ -11,7 +11,7 @@ from bs4 import Tag
 from sources.parsers.dates import parse_date
 
 # fnGoDetail( 1681706 ), fn_goView('172323'), goDetail(680), opDetail('n'), fn_view('PB_…')
-ONCLICK_ID = re.compile(r"[A-Za-z_$][\w$.]*\(\s*['\"]?([\w\-]+)['\"]?\s*[,)]")
+ONCLICK_ID = re.compile(r"(?<![\w$.])(?!void\b)[A-Za-z_$][\w$.]*\(\s*['\"]?([\w\-]+)['\"]?\s*[,)]")
 ID_PARAMS = (
     "nttNo", "bbs_seq", "bbsSeq", "b_idx", "idx", "seq", "seqNo", "articleNo", "wr_id",
     "no", "id", "pblancId", "newsId",
