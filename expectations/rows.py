@@ -48,8 +48,11 @@ ANNOUNCEMENT_SCHEMA = pa.DataFrameSchema(
     },
     checks=[
         pa.Check(
-            lambda df: df["apply_end"].isna() | df["apply_start"].isna()
-            | (df["apply_end"] >= df["apply_start"]),
+            lambda df: (
+                df["apply_end"].isna()
+                | df["apply_start"].isna()
+                | (df["apply_end"] >= df["apply_start"])
+            ),
             name="period_ends_after_start",
             error="period_ends_after_start: the application period ends before it starts",
         )
@@ -127,9 +130,7 @@ def _coerce_announcements(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, 
     frame = pd.DataFrame(records).reindex(columns=ANNOUNCEMENT_COLUMNS)
     failures = []
     for column in ("apply_start", "apply_end"):
-        typed = pd.to_datetime(frame[column], errors="coerce", utc=True).dt.tz_convert(
-            "Asia/Seoul"
-        )
+        typed = pd.to_datetime(frame[column], errors="coerce", utc=True).dt.tz_convert("Asia/Seoul")
         for index in frame.index[typed.isna() & frame[column].notna()]:
             failures.append((index, f"{column}_is_datetime", f"{column} is not a date and time"))
         frame[column] = typed.astype("datetime64[us, Asia/Seoul]")
@@ -139,9 +140,9 @@ def _coerce_announcements(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, 
     frame["posted_date"] = posted.astype("datetime64[us]")
     for column in ("attachments", "raw_payload"):
         frame[column] = frame[column].map(
-            lambda v: json.dumps(v, ensure_ascii=False, default=str)
-            if isinstance(v, list | dict)
-            else v
+            lambda v: (
+                json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, list | dict) else v
+            )
         )
     _as_text(frame, [c for c in ANNOUNCEMENT_COLUMNS if frame[c].dtype.kind not in "Mm"])
     for column in ("source", "post_id", "title", "url"):
@@ -155,7 +156,9 @@ def _coerce_observations(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, l
     parsed = [parse_number(v) for v in frame["value"]]
     for index, (_, ok) in zip(frame.index, parsed, strict=True):
         if not ok:
-            failures.append((index, "value_is_number", f"value {frame.at[index, 'value']!r} is not a number"))
+            failures.append(
+                (index, "value_is_number", f"value {frame.at[index, 'value']!r} is not a number")
+            )
     frame["value"] = pd.Series([v for v, _ in parsed], index=frame.index, dtype=float)
     _as_text(frame, [c for c in OBSERVATION_COLUMNS if c not in ("value", "as_of")])
     for column in ("source", "table_id", "indicator_id", "region_code", "period", "period_type"):

@@ -91,7 +91,7 @@ def collect(spec: SourceSpec, fetcher: Fetcher, api_key: str | None = None) -> C
         out.warnings.extend(parsed.warnings)
         queue.extend(parsed.follow)
         number = request.meta.get("page")
-        if spec.paging and number is not None and parsed.records:
-            if number - spec.paging.start + 1 < spec.paging.max_pages:
-                queue.append(_page_request(spec, request, number + 1))
+        more_pages = spec.paging and number is not None and parsed.records
+        if more_pages and number - spec.paging.start + 1 < spec.paging.max_pages:
+            queue.append(_page_request(spec, request, number + 1))
     return out

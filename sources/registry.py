@@ -106,9 +106,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_sources(
-    overlay: Path | None = None, root: Path = SOURCES_DIR
-) -> dict[str, SourceSpec]:
+def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[str, SourceSpec]:
     """All declared sources by name, with the overlay (``{name: {field: value}}``) applied."""
     overrides = _read_yaml(overlay) if overlay else {}
     specs: dict[str, SourceSpec] = {}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.runtime import configure_environment
 from sources.crawl import Collected, collect
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
@@ -16,6 +17,16 @@ from sources.registry import RequestSpec, SourceSpec, load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey", "key"]
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A fresh data dir for the pipeline, set through its environment variable."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("FEZ_DATA_DIR", str(path))
+    monkeypatch.delenv("FEZ_WAREHOUSE_PATH", raising=False)
+    configure_environment(path)
+    return path
 
 
 @pytest.fixture(scope="session")

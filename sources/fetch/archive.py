@@ -84,7 +84,9 @@ class WarcArchive:
                 warc_content_type="application/json",
                 warc_headers_dict=headers,
             )
-        kept = [(k, v) for k, v in exchange.response_headers or [] if k.lower() not in DROPPED_HEADERS]
+        kept = [
+            (k, v) for k, v in exchange.response_headers or [] if k.lower() not in DROPPED_HEADERS
+        ]
         kept.append(("Content-Length", str(len(exchange.body))))
         if exchange.error:
             headers["WARC-Fez-Error"] = exchange.error

@@ -33,6 +33,4 @@ class Redactor:
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         secret_headers = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
-        return [
-            (k, REDACTED if k.lower() in secret_headers else self.text(v)) for k, v in headers
-        ]
+        return [(k, REDACTED if k.lower() in secret_headers else self.text(v)) for k, v in headers]

@@ -67,7 +67,9 @@ class ReplayStore:
                     status=int(entry.get("status", 200)),
                     reason=entry.get("reason", ""),
                     headers=list((entry.get("headers") or {}).items()),
-                    body=(manifest.parent / entry["file"]).read_bytes() if entry.get("file") else b"",
+                    body=(manifest.parent / entry["file"]).read_bytes()
+                    if entry.get("file")
+                    else b"",
                 )
         return cls(answers, redactor, f"the bundled samples ({root})")
 
@@ -75,7 +77,9 @@ class ReplayStore:
     def from_warc(cls, paths: Iterable[Path], redactor: Redactor) -> ReplayStore:
         """Index WARC files; a later response to the same request replaces an earlier one."""
         answers: dict[str, RecordedAnswer] = {}
-        files = sorted(p for path in paths for p in ([path] if path.is_file() else path.rglob("*.warc.gz")))
+        files = sorted(
+            p for path in paths for p in ([path] if path.is_file() else path.rglob("*.warc.gz"))
+        )
         for path in files:
             pending: dict[str, RecordedAnswer] = {}
             with path.open("rb") as handle:
@@ -89,12 +93,16 @@ class ReplayStore:
                             body=record.content_stream().read(),
                         )
                     elif record.rec_type == "request":
-                        answer = pending.pop(record.rec_headers.get_header("WARC-Concurrent-To"), None)
+                        answer = pending.pop(
+                            record.rec_headers.get_header("WARC-Concurrent-To"), None
+                        )
                         if answer is None:
                             continue
                         method = record.http_headers.protocol
                         body = record.content_stream().read()
-                        key = replay_key(method, record.rec_headers.get_header("WARC-Target-URI"), body, redactor)
+                        key = replay_key(
+                            method, record.rec_headers.get_header("WARC-Target-URI"), body, redactor
+                        )
                         answers[key] = answer
         return cls(answers, redactor, f"the archive ({', '.join(str(p) for p in paths)})")
 

@@ -1,0 +1,50 @@
+"""Dataset-level expectations on the marts, declared as data.
+
+Each suite names a mart and its expectations (Great Expectations class name and keyword
+arguments). ``critical`` suites block the release when they fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    relation: str
+    critical: bool
+    expectations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+SUITES = [
+    Suite(
+        name="fct_announcement",
+        relation="main.fct_announcement",
+        critical=True,
+        expectations=[
+            ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "announcement_id"}),
+            ("ExpectColumnValuesToBeUnique", {"column": "announcement_id"}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "title"}),
+            ("ExpectColumnValueLengthsToBeBetween", {"column": "title", "min_value": 2}),
+            ("ExpectColumnValuesToMatchRegex", {"column": "url", "regex": r"^https?://"}),
+        ],
+    ),
+    Suite(
+        name="fct_indicator_observation",
+        relation="main.fct_indicator_observation",
+        critical=True,
+        expectations=[
+            ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
+            ("ExpectColumnValuesToBeUnique", {"column": "observation_id"}),
+            ("ExpectColumnValuesToMatchRegex", {"column": "region_code", "regex": r"^\d{5}$"}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "unit"}),
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "period_type", "value_set": ["year", "half", "quarter", "month"]},
+            ),
+        ],
+    ),
+]

@@ -1,0 +1,270 @@
+"""``fez``: the pipeline's command line.
+
+Prefect, dbt and Great Expectations are imported only inside the commands that need them,
+after the environment that keeps them quiet and offline is in place.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from flows.runtime import configure_environment
+from flows.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+class FezError(click.ClickException):
+    """A one-line error for the user; never a traceback."""
+
+    def show(self, file=None) -> None:
+        err_console.print(f"[bold red]error:[/] {self.format_message()}", highlight=False)
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    from flows.locking import RunLockedError
+    from flows.transform import DbtFailedError
+    from flows.warehouse import WarehouseLockedError
+    from sources.registry import SourceDeclarationError
+
+    return (RunLockedError, WarehouseLockedError, SourceDeclarationError, DbtFailedError)
+
+
+def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the pipeline's expected failures into one-line messages and exit codes."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sources.registry import UnknownSourceError
+
+        try:
+            return command(*args, **kwargs)
+        except UnknownSourceError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(2)
+        except _known_errors() as exc:
+            raise FezError(str(exc)) from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_environment(settings.data_dir)
+    return settings
+
+
+def check_data_dir(settings: Settings) -> None:
+    data_dir = settings.data_dir.absolute()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FezError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
+    if not os.access(data_dir, os.W_OK):
+        raise FezError(f"the data dir {data_dir} is not writable (set FEZ_DATA_DIR)")
+
+
+def check_warehouse(settings: Settings) -> None:
+    from flows.warehouse import connect
+
+    connect(settings.warehouse).close()
+
+
+def _print_summary(summary, published_dir: Path) -> None:
+    if summary.sources:
+        table = Table(
+            title=f"Run {summary.run_id}"
+            + (f" (replay: {summary.replay})" if summary.replay else "")
+        )
+        for column in ("source", "status", "fetched", "records", "new", "quarantined", "message"):
+            table.add_column(
+                column,
+                justify="right"
+                if column in {"fetched", "records", "new", "quarantined"}
+                else "left",
+            )
+        for s in summary.sources:
+            table.add_row(
+                s.source, s.status, str(s.fetched), str(s.records), str(s.new_records),
+                str(s.quarantined), s.message[:80],
+            )  # fmt: skip
+        console.print(table)
+    if summary.dbt_nodes:
+        console.print(f"dbt build: {summary.dbt_nodes} nodes passed")
+    for suite in summary.quality:
+        mark = "[green]passed[/]" if suite["success"] else "[red]failed[/]"
+        console.print(f"quality suite {suite['suite']}: {mark}")
+    if summary.blocked:
+        console.print(
+            f"[red]release blocked by {', '.join(summary.blocked)}; the last release stays live[/]"
+        )
+    if summary.release:
+        counts = ", ".join(f"{k} {v}" for k, v in summary.release_tables.items())
+        console.print(
+            f"published release {summary.release} ({counts}) → {published_dir / 'latest'}"
+        )
+
+
+def _run(
+    steps: list[str], sources: tuple[str, ...], replay: str | None, overlay: Path | None
+) -> None:
+    settings = _settings()
+    check_data_dir(settings)
+    from flows.locking import run_lock
+    from sources.registry import load_sources, select_sources
+
+    select_sources(load_sources(overlay), list(sources))
+    with run_lock(settings.warehouse):
+        check_warehouse(settings)
+        from flows.pipeline import pipeline
+
+        with console.status(f"Running {' → '.join(steps)} …"):
+            summary = pipeline(
+                sources=list(sources) or None,
+                replay=replay,
+                sources_overlay=str(overlay) if overlay else None,
+                steps=tuple(steps),
+            )
+    _print_summary(summary, settings.published_dir)
+    if summary.blocked:
+        sys.exit(1)
+
+
+source_option = click.option(
+    "--source", "-s", "sources", multiple=True, metavar="NAME",
+    help="Only this source (repeatable); default: every verified source.",
+)  # fmt: skip
+replay_option = click.option(
+    "--replay", is_flag=False, flag_value="samples", default=None, metavar="[PATH]",
+    help="Answer HTTP from the bundled samples, or from a WARC archive at PATH.",
+)  # fmt: skip
+overlay_option = click.option(
+    "--sources-overlay", "overlay", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML overriding declared fields of any source ({name: {field: value}}).",
+)  # fmt: skip
+
+
+@click.group()
+def app() -> None:
+    """ASV FEZ pipeline: announcements and statistics of the Ansan Science Valley FEZ."""
+
+
+@app.command()
+@source_option
+@replay_option
+@overlay_option
+@friendly_errors
+def run(sources: tuple[str, ...], replay: str | None, overlay: Path | None) -> None:
+    """Run the whole pipeline: fetch, transform, check, publish."""
+    _run(["fetch", "transform", "check", "publish"], sources, replay, overlay)
+
+
+@app.command()
+@source_option
+@replay_option
+@overlay_option
+@friendly_errors
+def fetch(sources: tuple[str, ...], replay: str | None, overlay: Path | None) -> None:
+    """Fetch, archive, parse, validate and load into the raw schema."""
+    _run(["fetch"], sources, replay, overlay)
+
+
+@app.command()
+@friendly_errors
+def transform() -> None:
+    """Build the dbt project (seeds, models, snapshots, tests)."""
+    _run(["transform"], (), None, None)
+
+
+@app.command()
+@friendly_errors
+def check() -> None:
+    """Run the quality gate on the marts."""
+    _run(["check"], (), None, None)
+
+
+@app.command()
+@friendly_errors
+def publish() -> None:
+    """Publish the marts as a new release (after the quality gate)."""
+    _run(["check", "publish"], (), None, None)
+
+
+@app.command(name="sources")
+@overlay_option
+@friendly_errors
+def sources_command(overlay: Path | None) -> None:
+    """List declared sources and their health."""
+    import duckdb
+
+    from sources.registry import load_sources
+
+    settings = _settings()
+    specs = load_sources(overlay)
+    last: dict[str, tuple] = {}
+    if settings.warehouse.exists():
+        try:
+            con = duckdb.connect(str(settings.warehouse), read_only=True)
+        except duckdb.IOException:
+            err_console.print("warehouse busy: health not shown")
+        else:
+            with con:
+                rows = con.execute(
+                    "select source, arg_max(status, finished_at), "
+                    "max(finished_at) filter (where status in ('ok', 'partial')) "
+                    "from raw.source_runs group by source"
+                ).fetchall()
+            last = {r[0]: r[1:] for r in rows}
+    table = Table(title="Declared sources")
+    for column in ("source", "institution", "kind", "status", "last success", "title"):
+        table.add_column(column)
+    for spec in specs.values():
+        status, success = last.get(spec.name, (None, None))
+        status = status or ("unverified" if not spec.verified else "never run")
+        table.add_row(
+            spec.name, spec.institution, spec.kind, status,
+            success.strftime("%Y-%m-%d %H:%M") if success else "-", spec.title,
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the environment: versions, data dir, warehouse lock, API keys."""
+    from importlib.metadata import version
+
+    settings = _settings()
+    problems = 0
+    table = Table(title="fez doctor", show_header=False)
+    table.add_row("python", sys.version.split()[0])
+    for package in ("prefect", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "pandera"):
+        table.add_row(package, version(package))
+    table.add_row("data dir", str(settings.data_dir.absolute()))
+    table.add_row("warehouse", str(settings.warehouse))
+    for name, check_step in (
+        ("data dir writable", check_data_dir),
+        ("warehouse lock", check_warehouse),
+    ):
+        try:
+            check_step(settings)
+            table.add_row(name, "[green]ok[/]")
+        except (FezError, *_known_errors()) as exc:
+            problems += 1
+            table.add_row(name, f"[red]{exc}[/]")
+    for name, key in settings.api_keys().items():
+        table.add_row(
+            f"FEZ_{name.upper()}",
+            "set" if key else "[yellow]not set[/] (sources needing it are skipped)",
+        )
+    console.print(table)
+    sys.exit(1 if problems else 0)

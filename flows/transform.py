@@ -1,0 +1,59 @@
+"""Run dbt in-process (dbt's Python runner) against the warehouse.
+
+dbt's own output is kept to warnings; failures come back as one line per failed node, so
+the flow can log each at ERROR and fail naming them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DBT_PROJECT_DIR = Path(__file__).parents[1] / "dbt_project"
+
+
+class DbtFailedError(RuntimeError):
+    def __init__(self, command: str, failures: list[str]):
+        self.failures = failures
+        super().__init__(f"dbt {command} failed: {'; '.join(failures) or 'see the dbt log'}")
+
+
+@dataclass
+class DbtOutcome:
+    command: str
+    nodes: int
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def run_dbt(command: list[str], warehouse: Path, data_dir: Path) -> DbtOutcome:
+    """Invoke ``dbt <command>``; raise ``DbtFailedError`` naming each failed node."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ["FEZ_WAREHOUSE"] = str(warehouse)
+    state_dir = data_dir.absolute() / "dbt"
+    args = [
+        *command,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(state_dir / "target"),
+        "--log-path", str(state_dir / "logs"),
+        "--log-level", "warn",
+    ]  # fmt: skip
+    result = dbtRunner().invoke(args)
+    outcome = DbtOutcome(command=" ".join(command), nodes=0)
+    for node in getattr(result.result, "results", None) or []:
+        outcome.nodes += 1
+        status = str(node.status).lower()
+        name = getattr(node.node, "unique_id", None) or getattr(node, "unique_id", "?")
+        message = (node.message or "").strip().splitlines()[0] if node.message else status
+        if status in {"error", "fail", "runtime error"}:
+            outcome.failures.append(f"{name}: {message}")
+        elif status == "warn":
+            outcome.warnings.append(f"{name}: {message}")
+    if not result.success:
+        if result.exception is not None and not outcome.failures:
+            outcome.failures.append(str(result.exception).strip().splitlines()[0])
+        raise DbtFailedError(outcome.command, outcome.failures)
+    return outcome

@@ -1,0 +1,212 @@
+"""The DuckDB warehouse: opening it with clear errors, the ``raw`` schema, idempotent loads.
+
+Loads merge on natural keys plus a content hash: the same record seen again only moves its
+``last_seen``; an edited post or a revised figure is a new version row. Each source is loaded
+in one transaction, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+RAW_SCHEMA = """
+create schema if not exists raw;
+create table if not exists raw.fetch_log (
+    fetch_id varchar primary key,
+    run_id varchar not null,
+    source varchar not null,
+    method varchar,
+    url varchar not null,
+    fetched_at timestamptz not null,
+    status integer,
+    bytes bigint,
+    sha256 varchar,
+    duration_ms double,
+    error varchar,
+    warc_file varchar,
+    warc_offset bigint
+);
+create table if not exists raw.announcements (
+    source varchar not null,
+    post_id varchar not null,
+    content_hash varchar not null,
+    institution varchar,
+    url varchar not null,
+    title varchar not null,
+    posted_date date,
+    department varchar,
+    category_hint varchar,
+    apply_start timestamptz,
+    apply_end timestamptz,
+    status_hint varchar,
+    body_text varchar,
+    attachments json,
+    raw_payload json,
+    first_seen timestamptz not null,
+    last_seen timestamptz not null,
+    fetch_id varchar,
+    run_id varchar not null,
+    primary key (source, post_id, content_hash)
+);
+create table if not exists raw.observations (
+    source varchar not null,
+    table_id varchar not null,
+    indicator_id varchar not null,
+    region_code varchar not null,
+    period varchar not null,
+    version_hash varchar not null,
+    period_type varchar not null,
+    indicator_name varchar,
+    region_name varchar,
+    value double,
+    unit varchar,
+    as_of date,
+    first_seen timestamptz not null,
+    last_seen timestamptz not null,
+    fetch_id varchar,
+    run_id varchar not null,
+    primary key (source, table_id, indicator_id, region_code, period, version_hash)
+);
+create table if not exists raw.quarantine (
+    source varchar,
+    fetch_id varchar,
+    record json,
+    rule varchar,
+    reason varchar,
+    run_id varchar not null,
+    quarantined_at timestamptz not null
+);
+create table if not exists raw.source_runs (
+    run_id varchar not null,
+    source varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    status varchar not null,
+    fetched integer,
+    records integer,
+    new_records integer,
+    quarantined integer,
+    message varchar,
+    primary key (run_id, source)
+);
+"""
+
+ANNOUNCEMENT_CONTENT = [
+    "url", "title", "posted_date", "department", "category_hint", "apply_start", "apply_end",
+    "status_hint", "body_text", "attachments",
+]  # fmt: skip
+OBSERVATION_CONTENT = ["value", "unit", "as_of"]
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds DuckDB's write lock on the warehouse file."""
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write, naming the lock holder if another process has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        pid = _LOCK_PID.search(str(exc))
+        holder = f" by process {pid.group(1)}" if pid else ""
+        raise WarehouseLockedError(
+            f"the warehouse {path} is locked{holder}; DuckDB allows one writer at a time"
+        ) from None
+    con.execute("set autoinstall_known_extensions = false")
+    con.execute(RAW_SCHEMA)
+    return con
+
+
+def _hash(row: dict[str, Any], columns: Iterable[str]) -> str:
+    def plain(value: Any) -> Any:
+        if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+            return None
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    payload = json.dumps({c: plain(row.get(c)) for c in columns}, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def with_hash(frame: pd.DataFrame, column: str, content: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    frame[column] = [_hash(row, content) for row in frame.to_dict("records")]
+    return frame
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    record_type: str,
+    good: pd.DataFrame,
+    quarantined: list[dict[str, Any]],
+    fetch_rows: list[dict[str, Any]],
+    loaded_at: datetime,
+) -> int:
+    """Merge one source's rows in a single transaction; return how many versions were new."""
+    con.execute("begin transaction")
+    try:
+        if fetch_rows:
+            fetches = pd.DataFrame(fetch_rows)  # noqa: F841 (read by DuckDB below)
+            con.execute("insert or ignore into raw.fetch_log by name select * from fetches")
+        if quarantined:
+            rows = pd.DataFrame(quarantined).assign(run_id=run_id, quarantined_at=loaded_at)  # noqa: F841
+            con.execute("insert into raw.quarantine by name select * from rows")
+        new = 0
+        if len(good):
+            new = _merge(con, record_type, good, run_id, loaded_at)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return new
+
+
+def _merge(con, record_type: str, good: pd.DataFrame, run_id: str, loaded_at: datetime) -> int:
+    if record_type == "announcement":
+        table, key, content, hash_column = (
+            "raw.announcements",
+            ["source", "post_id"],
+            ANNOUNCEMENT_CONTENT,
+            "content_hash",
+        )
+    else:
+        table, key, content, hash_column = (
+            "raw.observations",
+            ["source", "table_id", "indicator_id", "region_code", "period"],
+            OBSERVATION_CONTENT,
+            "version_hash",
+        )
+    rows = with_hash(good, hash_column, content).drop_duplicates([*key, hash_column], keep="last")
+    rows = rows.assign(first_seen=loaded_at, last_seen=loaded_at, run_id=run_id)
+    before = _count(con, f"select count(*) from {table}")
+    conflict = ", ".join([*key, hash_column])
+    con.execute(
+        f"insert into {table} by name select * from rows on conflict ({conflict}) "
+        "do update set last_seen = excluded.last_seen, fetch_id = excluded.fetch_id, "
+        "run_id = excluded.run_id"
+    )
+    return _count(con, f"select count(*) from {table}") - before
+
+
+def record_source_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    frame = pd.DataFrame([row])  # noqa: F841
+    con.execute("insert or replace into raw.source_runs by name select * from frame")

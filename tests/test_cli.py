@@ -1,0 +1,58 @@
+"""The command line's answers to bad input: one line, a cause, an exit code, no traceback."""
+
+import subprocess
+import sys
+import textwrap
+
+from click.testing import CliRunner
+
+from flows.cli import app
+
+
+def test_unknown_source_lists_known_names_and_exits_2(data_dir):
+    result = CliRunner().invoke(app, ["run", "--replay", "--source", "no_such_board"])
+    assert result.exit_code == 2
+    assert "unknown source no_such_board" in result.output
+    assert "gtp_business" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_data_dir_that_cannot_be_created_is_named(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("FEZ_DATA_DIR", str(blocker / "data"))
+    result = CliRunner().invoke(app, ["fetch", "--replay"])
+    assert result.exit_code == 1
+    assert "cannot create the data dir" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_locked_warehouse_names_the_holder_and_writes_nothing(data_dir):
+    warehouse = data_dir / "warehouse.duckdb"
+    data_dir.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys, time
+                con = duckdb.connect({str(warehouse)!r})
+                print("ready", flush=True)
+                sys.stdin.read()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = CliRunner().invoke(app, ["fetch", "--replay"])
+    finally:
+        holder.communicate("")
+    assert result.exit_code == 1
+    assert f"locked by process {holder.pid}" in result.output
+    assert "Traceback" not in result.output
+    assert not (data_dir / "raw").exists()

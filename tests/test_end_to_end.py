@@ -1,0 +1,74 @@
+"""The whole pipeline on the bundled samples, as a user runs it: `fez run --replay`."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+FEZ = str(Path(sys.executable).parent / "fez")
+
+
+def _fez(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FEZ_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("PREFECT_HOME", None)
+    return subprocess.run(
+        [FEZ, *args], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def replay_run(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("e2e") / "data"
+    first = _fez("run", "--replay", data_dir=data_dir)
+    return data_dir, first
+
+
+def test_run_succeeds_without_errors_or_tracebacks(replay_run):
+    _, result = replay_run
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "ERROR" not in output
+    assert "Traceback" not in output
+
+
+def test_published_announcements_hold_the_sample_posts(replay_run):
+    data_dir, _ = replay_run
+    latest = data_dir / "published" / "latest"
+    frame = pd.read_parquet(latest / "announcements.parquet")
+    post = frame.set_index("announcement_id").loc["gtp_business:172330"]
+    assert post["title"] == "2026년 안산사이언스밸리 입주기업 기술사업화 지원사업 공고"
+    assert post["department"] == "경기도"
+    assert post["apply_end"].isoformat() == "2026-12-04T09:00:00+00:00"
+    csv = pd.read_csv(latest / "announcements.csv", encoding="utf-8-sig")
+    assert "안산시 중소기업 해외 전시회 참가 지원사업 공고" in set(csv["title"])
+
+
+def test_published_observations_hold_ansan_population(replay_run):
+    data_dir, _ = replay_run
+    frame = pd.read_parquet(data_dir / "published" / "latest" / "indicator_observations.parquet")
+    ansan = frame[(frame.region_code == "41270") & (frame.period == "2026-09")]
+    assert ansan["value"].tolist() == [619310.0]
+    assert ansan["unit"].tolist() == ["명"]
+
+
+def test_release_manifest_checksums_match_files(replay_run):
+    data_dir, _ = replay_run
+    latest = data_dir / "published" / "latest"
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["tables"]["announcements"] == 5
+    import hashlib
+
+    for name, digest in manifest["sha256"].items():
+        assert hashlib.sha256((latest / name).read_bytes()).hexdigest() == digest
+
+
+def test_second_replay_adds_no_rows(replay_run):
+    data_dir, _ = replay_run
+    second = _fez("fetch", "--replay", data_dir=data_dir)
+    assert second.returncode == 0, second.stdout + second.stderr
+    lines = [line for line in second.stdout.splitlines() if "gtp_business" in line]
+    assert lines and lines[0].split("│")[5].strip() == "0"
