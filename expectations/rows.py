@@ -18,8 +18,8 @@ import pandera.pandas as pa
 
 ANNOUNCEMENT_COLUMNS = [
     "source", "institution", "post_id", "url", "title", "posted_date", "department",
-    "category_hint", "apply_start", "apply_end", "status_hint", "body_text", "contact",
-    "attachments", "raw_payload", "fetch_id",
+    "category_hint", "apply_start", "apply_end", "status_hint", "body_text", "attachments",
+    "raw_payload", "fetch_id",
 ]  # fmt: skip
 OBSERVATION_COLUMNS = [
     "source", "table_id", "indicator_id", "indicator_name", "region_code", "region_name",

@@ -32,7 +32,10 @@ def test_a_notice_reads_title_date_department_and_period_from_list_and_detail(co
     assert notice["apply_start"] == datetime(2026, 11, 24, 9, 0, tzinfo=KST)
     assert notice["apply_end"] == datetime(2026, 12, 5, 18, 0, tzinfo=KST)
     assert notice["url"].endswith("selectBbsDetail.do?bbs_code=WWW13&bbs_seq=1690360")
-    assert notice["raw_payload"] == {"notice_number": "안산시 공고 제2026-1630호"}
+    assert notice["raw_payload"] == {
+        "notice_number": "안산시 공고 제2026-1630호",
+        "contact": "031-000-0105",
+    }
 
 
 def test_a_period_whose_end_omits_the_year_takes_the_start_year(collected):
@@ -63,7 +66,7 @@ def test_attachments_are_listed_with_assembled_download_urls_and_sizes(collected
             "size": "1.2 MB",
         },
     ]
-    assert notice["contact"] == "031-000-0101"
+    assert notice["raw_payload"]["contact"] == "031-000-0101"
 
 
 def test_administrative_noise_is_dropped(collected):

@@ -25,9 +25,8 @@ def test_an_open_call_has_its_period_type_host_and_detail_fields(collected):
     assert call["apply_end"] == datetime(2026, 12, 4, 18, 0, tzinfo=KST)
     assert call["status_hint"] is None
     assert call["category_hint"] == "기술"
-    assert call["raw_payload"] == {"host_agency": "경기도"}
+    assert call["raw_payload"] == {"host_agency": "경기도", "contact": "031-000-0201"}
     assert call["department"] == "기업성장본부 기업지원팀"
-    assert call["contact"] == "031-000-0201"
     assert (
         call["body_text"].splitlines()[0]
         == "안산사이언스밸리 경제자유구역 입주기업의 기술사업화를 지원합니다."

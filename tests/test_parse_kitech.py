@@ -49,5 +49,5 @@ def test_the_generic_detail_reader_finds_period_department_body_and_files(collec
 
 def test_a_contact_line_in_the_body_is_the_contact(collected):
     call = {r["post_id"]: r for r in collected("kitech_business").records}["682"]
-    assert call["contact"] == "031-000-0302"
+    assert call["raw_payload"] == {"contact": "031-000-0302"}
     assert call["apply_start"] is None

@@ -8,7 +8,7 @@ from sources.registry import SourceSpec
 
 FIELDS = (
     "post_id", "url", "title", "posted_date", "department", "category_hint", "apply_start",
-    "apply_end", "status_hint", "body_text", "contact", "attachments", "raw_payload",
+    "apply_end", "status_hint", "body_text", "attachments", "raw_payload",
 )  # fmt: skip
 
 

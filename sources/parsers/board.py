@@ -6,8 +6,9 @@ post; pinned 「공지」 rows repeat on every page, so they are read from the f
 
 With ``detail`` declared, each kept row is followed to its detail page, carrying the list
 fields in ``RequestSpec.meta``; the detail page returns the complete record and the list page
-returns none. Since the crawler pages only after a page that returned records, the list page
-then asks for the next page itself.
+returns none. The detail page's contact line is kept in ``raw_payload["contact"]`` (the
+warehouse has no column for it yet). Since the crawler pages only after a page that returned
+records, the list page then asks for the next page itself.
 
 A normal 200 list page that yields no posts (unless it says the board is empty), or posts
 without dates, adds a ``layout_changed: …`` warning: the source's markup has moved.
@@ -291,8 +292,11 @@ def _parse_detail(page: Page, opts: BoardOptions) -> ParseResult:
     for key in ("department", "posted_date", "apply_start", "apply_end"):
         if record.get(key) is None:
             record[key] = found[key]
+    extra = {**(record.get("raw_payload") or {}), "contact": found["contact"]}
     record.update(
-        body_text=found["body_text"], contact=found["contact"], attachments=found["attachments"]
+        body_text=found["body_text"],
+        attachments=found["attachments"],
+        raw_payload={k: v for k, v in extra.items() if v} or None,
     )
     return ParseResult(records=[record])
 
