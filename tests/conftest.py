@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from flows.runtime import configure_environment
@@ -11,12 +9,9 @@ from sources.crawl import Collected, collect
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
-from sources.fetch.replay import SAMPLES_DIR, ReplayStore
-from sources.parsers import Page
-from sources.registry import RequestSpec, SourceSpec, load_sources
-
-FIXTURES = Path(__file__).parent / "fixtures"
-SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey", "key"]
+from sources.fetch.replay import ReplayStore
+from sources.registry import load_sources
+from tests.pages import SECRET_PARAMS
 
 
 @pytest.fixture
@@ -54,31 +49,3 @@ def collected(specs, replay_fetcher):
         return cache[name]
 
     return run
-
-
-def make_page(spec, body: bytes | str, url: str, **request) -> Page:
-    """A fetched page as the crawler hands it to a parser (no network involved)."""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    headers = request.pop("headers", {"Content-Type": "text/html;charset=UTF-8"})
-    return Page(spec, RequestSpec(url=url, **request), url, 200, headers, body, "fetch-1")
-
-
-def sample_bytes(source: str, name: str) -> bytes:
-    return (SAMPLES_DIR / source / name).read_bytes()
-
-
-def board_spec(**options) -> SourceSpec:
-    """A board source attributed to no real institution, for reader tests."""
-    return SourceSpec(
-        name="example_board",
-        title="예시 게시판",
-        description="A board used by tests.",
-        institution="example",
-        licence="test fixture",
-        kind="html_board",
-        parser="board",
-        record_type="announcement",
-        hosts=["board.example"],
-        options=options,
-    )

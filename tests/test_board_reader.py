@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import FIXTURES, board_spec, make_page
 
 from sources.parsers import ParseError
 from sources.parsers.board import parse
 from sources.parsers.board_generic import find_board
 from sources.parsers.markup import onclick_id
+from tests.pages import FIXTURES, board_spec, make_page
 
 URL = "https://board.example/www/selectBbsNttList.do?bbsNo=55"
 

@@ -1,13 +1,12 @@
 """A board whose markup changes mid-crawl: the change is reported and nothing read is lost."""
 
-from conftest import FIXTURES, SECRET_PARAMS, board_spec
-
 from sources.crawl import collect
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
 from sources.fetch.replay import RecordedAnswer, ReplayStore, replay_key
 from sources.registry import Paging, RequestSpec
+from tests.pages import FIXTURES, SECRET_PARAMS, board_spec
 
 LIST = "https://board.example/bid/list.do"
 HTML = [("Content-Type", "text/html;charset=UTF-8")]

@@ -2,10 +2,9 @@
 
 from datetime import date, datetime
 
-from conftest import make_page, sample_bytes
-
 from sources.parsers.board import parse
 from sources.parsers.dates import KST
+from tests.pages import make_page, sample_bytes
 
 LIST = "https://www.ansan.go.kr/www/common/bbs/selectPageListBbs.do"
 

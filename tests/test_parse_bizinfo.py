@@ -4,11 +4,11 @@ import json
 from datetime import date, datetime
 
 import pytest
-from conftest import make_page
 
 from sources.parsers import ParseError
 from sources.parsers.bizinfo import parse
 from sources.parsers.dates import KST
+from tests.pages import make_page
 
 URL = "https://www.bizinfo.go.kr/uss/rss/bizinfoApi.do"
 ITEM = {

@@ -2,9 +2,8 @@
 
 from datetime import date, datetime
 
-from conftest import SAMPLES_DIR
-
 from sources.parsers.dates import KST
+from tests.pages import SAMPLES_DIR
 
 
 def test_the_sample_pages_are_stored_as_euc_kr_bytes():

@@ -4,10 +4,10 @@ import json
 from datetime import date
 
 import pytest
-from conftest import make_page
 
 from sources.parsers import ParseError
 from sources.parsers.kosmes_notice import parse
+from tests.pages import make_page
 
 URL = "https://www.kosmes.or.kr/sh/nts/notice_list.json"
 

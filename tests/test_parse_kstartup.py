@@ -3,11 +3,11 @@
 from datetime import datetime
 
 import pytest
-from conftest import make_page
 
 from sources.parsers import ParseError
 from sources.parsers.dates import KST
 from sources.parsers.kstartup import parse
+from tests.pages import make_page
 
 URL = "https://apis.data.go.kr/B552735/kisedKstartupService01/getAnnouncementInformation01"
 GATEWAY_ERROR = (

@@ -2,9 +2,8 @@
 
 from datetime import date
 
-from conftest import make_page
-
 from sources.parsers.policy_rss import parse
+from tests.pages import make_page
 
 
 def test_only_items_naming_the_zone_are_kept_from_both_feeds(collected):

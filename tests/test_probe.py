@@ -1,13 +1,12 @@
 """`fez probe`'s library side: one list page read by the declared selectors and generically."""
 
-from conftest import FIXTURES, SECRET_PARAMS, board_spec
-
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
 from sources.fetch.replay import RecordedAnswer, ReplayStore, replay_key
 from sources.probe import format_probe, probe
 from sources.registry import RequestSpec
+from tests.pages import FIXTURES, SECRET_PARAMS, board_spec
 
 LIST = "https://board.example/www/selectBbsNttList.do"
 
