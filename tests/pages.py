@@ -9,6 +9,13 @@ from sources.parsers import Page
 from sources.registry import RequestSpec, SourceSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def page_fetches(collected) -> list:
+    """The fetches of a crawl that asked for pages (robots.txt look-ups left out)."""
+    return [f for f in collected.fetches if not f.url.endswith("/robots.txt")]
+
+
 SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey", "key"]
 
 

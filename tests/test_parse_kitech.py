@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sources.parsers.dates import KST
-from tests.pages import SAMPLES_DIR
+from tests.pages import SAMPLES_DIR, page_fetches
 
 
 def test_the_sample_pages_are_stored_as_euc_kr_bytes():
@@ -23,7 +23,7 @@ def test_titles_from_euc_kr_pages_keep_their_hangul(collected):
 
 
 def test_details_are_requested_by_post_with_the_idx(collected):
-    posts = [f for f in collected("kitech_business").fetches if f.request.kind == "detail"]
+    posts = [f for f in page_fetches(collected("kitech_business")) if f.request.kind == "detail"]
     assert {(f.method, f.request.data["idx"]) for f in posts} == {
         ("POST", "683"), ("POST", "682"), ("POST", "680"),
     }  # fmt: skip

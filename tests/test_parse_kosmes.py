@@ -7,7 +7,7 @@ import pytest
 
 from sources.parsers import ParseError
 from sources.parsers.kosmes_notice import parse
-from tests.pages import make_page
+from tests.pages import make_page, page_fetches
 
 URL = "https://www.kosmes.or.kr/sh/nts/notice_list.json"
 
@@ -15,14 +15,14 @@ URL = "https://www.kosmes.or.kr/sh/nts/notice_list.json"
 def test_notices_are_read_page_by_page_until_the_empty_list(collected):
     result = collected("kosmes_notices")
     assert result.errors == [] and result.warnings == []
-    assert len(result.fetches) == 3
+    assert len(page_fetches(result)) == 3
     assert [r["post_id"] for r in result.records] == [
         "6107301", "6107355", "6107342", "6107330", "6107298", "6107287",
     ]  # fmt: skip
 
 
 def test_the_post_body_keeps_the_sites_own_bkind_spelling(collected):
-    first = collected("kosmes_notices").fetches[0]
+    first = page_fetches(collected("kosmes_notices"))[0]
     assert first.method == "POST"
     assert first.request.data["bKind"] == "popluar"
     assert first.request.data["nowPage"] == "1"

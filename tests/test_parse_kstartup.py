@@ -7,7 +7,7 @@ import pytest
 from sources.parsers import ParseError
 from sources.parsers.dates import KST
 from sources.parsers.kstartup import parse
-from tests.pages import make_page
+from tests.pages import make_page, page_fetches
 
 URL = "https://apis.data.go.kr/B552735/kisedKstartupService01/getAnnouncementInformation01"
 GATEWAY_ERROR = (
@@ -20,7 +20,7 @@ GATEWAY_ERROR = (
 def test_nationwide_and_gyeonggi_calls_are_kept_and_paging_stops_at_the_empty_page(collected):
     result = collected("kstartup_announcements")
     assert result.errors == []
-    assert len(result.fetches) == 2
+    assert len(page_fetches(result)) == 2
     assert [r["post_id"] for r in result.records] == ["176512", "176498", "176301"]
 
 
