@@ -1,6 +1,17 @@
+"""Shared fixtures: sources collected from the bundled SAMPLE replay pages, parsers fed bytes."""
+
+from __future__ import annotations
+
 import pytest
 
 from flows.runtime import configure_environment
+from sources.crawl import Collected, collect
+from sources.fetch.archive import WarcArchive
+from sources.fetch.client import Fetcher, FetchPolicy, build_session
+from sources.fetch.redact import Redactor
+from sources.fetch.replay import ReplayStore
+from sources.registry import load_sources
+from tests.pages import SECRET_PARAMS
 
 
 @pytest.fixture
@@ -11,3 +22,30 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("FEZ_WAREHOUSE_PATH", raising=False)
     configure_environment(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def specs():
+    return load_sources()
+
+
+@pytest.fixture(scope="session")
+def replay_fetcher(tmp_path_factory) -> Fetcher:
+    redactor = Redactor(SECRET_PARAMS)
+    policy = FetchPolicy(user_agent="asv-fez-pipeline tests")
+    session = build_session(policy, ReplayStore.from_samples(redactor))
+    archive = WarcArchive(tmp_path_factory.mktemp("raw"), "test-run")
+    return Fetcher(session, archive, policy, redactor)
+
+
+@pytest.fixture(scope="session")
+def collected(specs, replay_fetcher):
+    """``collected(name)``: the source crawled from its sample pages (cached per session)."""
+    cache: dict[str, Collected] = {}
+
+    def run(name: str) -> Collected:
+        if name not in cache:
+            cache[name] = collect(specs[name], replay_fetcher, api_key="sample-key")
+        return cache[name]
+
+    return run

@@ -42,7 +42,7 @@ def test_published_announcements_hold_the_sample_posts(replay_run):
     frame = pd.read_parquet(latest / "announcements.parquet")
     post = frame.set_index("announcement_id").loc["gtp_business:172330"]
     assert post["title"] == "2026년 안산사이언스밸리 입주기업 기술사업화 지원사업 공고"
-    assert post["department"] == "경기도"
+    assert post["department"] == "기업성장본부 기업지원팀"
     assert post["apply_end"].isoformat() == "2026-12-04T09:00:00+00:00"
     csv = pd.read_csv(latest / "announcements.csv", encoding="utf-8-sig")
     assert "안산시 중소기업 해외 전시회 참가 지원사업 공고" in set(csv["title"])
@@ -64,7 +64,7 @@ def test_release_manifest_checksums_match_files(replay_run):
     data_dir, _ = replay_run
     latest = data_dir / "published" / "latest"
     manifest = json.loads((latest / "manifest.json").read_text())
-    assert manifest["tables"]["announcements"] == 5
+    assert manifest["tables"]["announcements"] == 38
     import hashlib
 
     for name, digest in manifest["sha256"].items():
