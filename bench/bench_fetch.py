@@ -34,7 +34,7 @@ from sources.fetch.redact import Redactor
 from sources.fetch.reparse import reparse_archive
 from sources.parsers import get_parser
 from sources.registry import SourceSpec
-from tests.fetch_helpers import board_page
+from tests.fetch_helpers import GTP_LIKE_LIST, board_page
 from tests.httpserver import LocalServer, Reply
 
 HOSTS = 12
@@ -92,13 +92,13 @@ def _spec(netloc: str, number: int, scenario: Scenario) -> SourceSpec:
         institution="gtp",
         licence="sample",
         kind="html_board",
-        parser="gtp_board",
+        parser="board",
         record_type="announcement",
         hosts=[netloc],
         politeness={"min_interval": scenario.interval},
         paging={"param": "page", "max_pages": scenario.pages},
         requests=[{"url": f"http://{netloc}/board"}],
-        options={"detail_url": f"http://{netloc}/view?id={{id}}"},
+        options={**GTP_LIKE_LIST, "url": f"http://{netloc}/view?id={{id}}"},
     )
 
 

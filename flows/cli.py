@@ -230,7 +230,7 @@ def record(
     sources: tuple[str, ...], overlay: Path | None, out: Path | None, overwrite: bool
 ) -> None:
     """Fetch live and write a replay bundle (manifest + one file per response)."""
-    from flows.pipeline import new_run_id
+    from flows.runtime import new_run_id
     from sources.fetch.client import open_fetcher
     from sources.fetch.record import record_bundle
     from sources.fetch.replay import SAMPLES_DIR
@@ -270,6 +270,30 @@ def check() -> None:
 def publish() -> None:
     """Publish the marts as a new release (after the quality gate)."""
     _run(["check", "publish"])
+
+
+@app.command()
+@click.argument("source")
+@overlay_option
+@friendly_errors
+def probe(source: str, overlay: Path | None) -> None:
+    """Fetch one list page of SOURCE live; show what its selectors and the generic reader find."""
+    from flows.runtime import new_run_id
+    from sources.fetch.client import open_fetcher
+    from sources.keys import missing_key_message
+    from sources.probe import format_probe
+    from sources.probe import probe as probe_source
+    from sources.registry import load_sources, select_sources
+
+    settings = _settings()
+    check_data_dir(settings)
+    (spec,) = select_sources(load_sources(overlay), [source])
+    missing = missing_key_message(spec, settings)
+    if missing:
+        raise FezError(missing)
+    api_key = getattr(settings, spec.api_key).get_secret_value() if spec.api_key else None
+    fetcher = open_fetcher(settings, new_run_id())
+    console.print(format_probe(probe_source(spec, fetcher, api_key)), highlight=False)
 
 
 @app.command(name="sources")

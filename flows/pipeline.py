@@ -29,6 +29,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
 from expectations.rows import validate_records
+from flows.runtime import new_run_id
 from flows.settings import Settings
 from flows.transform import run_dbt
 from flows.warehouse import connect, load_source, record_source_run
@@ -217,10 +218,6 @@ def publish_release(settings: Settings, run_id: str) -> tuple[str, dict[str, int
     finally:
         con.close()
     return release.release_id, release.tables
-
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 Submit = Callable[..., Any]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 QUIET_DEFAULTS = {
@@ -46,3 +47,8 @@ def prefect_api_reachable() -> bool:
     except OSError:
         return False
     return True
+
+
+def new_run_id() -> str:
+    """A run's id: its UTC start time, sortable and readable."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -17,6 +17,14 @@ from tests.httpserver import LocalServer
 
 SECRET = "S3cr3t-Key-0042"
 
+# Board-reader options for the list pages `board_page` writes (GTP-like markup).
+GTP_LIKE_LIST: dict[str, Any] = {
+    "rows": "table.t01 tbody tr",
+    "fields": {"title": "td.subject a", "category": "td:nth-of-type(3)", "period": "td.last"},
+    "id_pattern": r"fn_goView\(\s*'?(\d+)'?\s*\)",
+    "require_dates": False,
+}
+
 
 def board_spec(*servers: LocalServer, path: str = "/board", **fields: Any) -> SourceSpec:
     """A board source on the first server, declaring every given server's host."""
@@ -27,12 +35,12 @@ def board_spec(*servers: LocalServer, path: str = "/board", **fields: Any) -> So
         "institution": "gtp",
         "licence": "test",
         "kind": "html_board",
-        "parser": "gtp_board",
+        "parser": "board",
         "record_type": "announcement",
         "hosts": [s.netloc for s in servers],
         "politeness": {"min_interval": 0.0},
         "requests": [{"url": servers[0].url(path)}],
-        "options": {"detail_url": servers[0].url("/view?id={id}")},
+        "options": {**GTP_LIKE_LIST, "url": servers[0].url("/view?id={id}")},
     }
     declared.update(fields)
     return SourceSpec(**declared)

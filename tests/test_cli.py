@@ -3,10 +3,13 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from flows.cli import app
+from tests.httpserver import html, local_servers
 
 
 def test_unknown_source_lists_known_names_and_exits_2(data_dir):
@@ -65,3 +68,27 @@ def test_doctor_reports_versions_and_missing_keys(data_dir, monkeypatch):
     assert "dbt-core" in result.output and "1.11." in result.output
     assert "FEZ_KOSIS_API_KEY" in result.output and "not set" in result.output
     assert "warehouse lock" in result.output
+
+
+def test_probe_reads_an_unverified_board_with_the_generic_reader(data_dir, tmp_path):
+    page = (Path(__file__).parent / "fixtures" / "board_egov_table.html").read_text()
+    with local_servers(1) as (server,):
+        server.route("/notices", html(page))
+        overlay = tmp_path / "overlay.yaml"
+        overlay.write_text(
+            yaml.safe_dump(
+                {
+                    "ggfez_notices": {
+                        "hosts": [server.netloc],
+                        "allow_private_hosts": True,
+                        "requests": [{"url": server.url("/notices")}],
+                    }
+                }
+            )
+        )
+        result = CliRunner().invoke(
+            app, ["probe", "ggfez_notices", "--sources-overlay", str(overlay)]
+        )
+    assert result.exit_code == 0, result.output
+    assert "generic" in result.output
+    assert "confidence" in result.output

@@ -39,6 +39,7 @@ def test_overlay_points_a_declared_source_at_the_local_server(tmp_path):
                     "requests": [{"url": server.url("/web/business/webBusinessList.do")}],
                     "politeness": {"min_interval": 0.01},
                     "paging": {"max_pages": 2},
+                    "options": {"detail": None},
                 }
             },
         )
