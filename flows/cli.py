@@ -98,7 +98,8 @@ def _print_summary(summary, published_dir: Path) -> None:
         for column in ("source", "status", "fetched", "records", "new", "quarantined", "message"):
             table.add_column(
                 column,
-                no_wrap=column == "source",
+                no_wrap=column != "message",
+                min_width=len(column),
                 justify="right"
                 if column in {"fetched", "records", "new", "quarantined"}
                 else "left",
@@ -246,7 +247,10 @@ def record(
             keys[spec.name] = getattr(settings, spec.api_key).get_secret_value()
     fetcher = open_fetcher(settings, new_run_id())
     with console.status("Recording …"):
-        collected = record_bundle(specs, fetcher, out or SAMPLES_DIR, keys, overwrite=overwrite)
+        try:
+            collected = record_bundle(specs, fetcher, out or SAMPLES_DIR, keys, overwrite=overwrite)
+        finally:
+            fetcher.close()
     for name, result in collected.items():
         console.print(f"{name}: {len(result.fetches)} responses, {len(result.errors)} errors")
 
@@ -293,7 +297,11 @@ def probe(source: str, overlay: Path | None) -> None:
         raise FezError(missing)
     api_key = getattr(settings, spec.api_key).get_secret_value() if spec.api_key else None
     fetcher = open_fetcher(settings, new_run_id())
-    console.print(format_probe(probe_source(spec, fetcher, api_key)), highlight=False)
+    try:
+        report = probe_source(spec, fetcher, api_key)
+    finally:
+        fetcher.close()
+    console.print(format_probe(report), highlight=False)
 
 
 @app.command(name="sources")

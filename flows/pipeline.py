@@ -252,10 +252,14 @@ def _collect_all(
     if replaying:
         replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)
     fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor)
-    futures = [
-        submit(collect_source, spec, fetcher, settings, replaying, options.full) for spec in chosen
-    ]
-    return [f.result() for f in futures], fetcher
+    try:
+        futures = [
+            submit(collect_source, spec, fetcher, settings, replaying, options.full)
+            for spec in chosen
+        ]
+        return [f.result() for f in futures], fetcher
+    finally:
+        fetcher.close()
 
 
 def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -64,6 +64,7 @@ class WarcArchive:
         self.run_id = run_id
         self._lock = threading.Lock()
         self._path_locks: dict[Path, threading.Lock] = {}
+        self._handles: dict[Path, BinaryIO] = {}
 
     def path_for(self, source: str, fetched_at: datetime) -> Path:
         return self.root / source / fetched_at.strftime("%Y-%m-%d") / f"{self.run_id}.warc.gz"
@@ -76,9 +77,23 @@ class WarcArchive:
                 lock = self._path_locks[path] = threading.Lock()
             return lock
 
+    def _handle(self, path: Path) -> BinaryIO:
+        """The run's file, opened once for appending and kept open until ``close``."""
+        handle = self._handles.get(path)
+        if handle is None:
+            handle = self._handles[path] = path.open("ab")
+        return handle
+
+    def close(self) -> None:
+        with self._lock:
+            for handle in self._handles.values():
+                handle.close()
+            self._handles.clear()
+
     def write(self, source: str, exchange: ArchivedExchange) -> WarcLocation:
         path = self.path_for(source, exchange.fetched_at)
-        with self._path_lock(path), path.open("ab") as handle:
+        with self._path_lock(path):
+            handle = self._handle(path)
             writer = WARCWriter(handle, gzip=True)
             offset = handle.tell()
             main = self._main_record(writer, source, exchange)

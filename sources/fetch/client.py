@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
@@ -154,9 +155,17 @@ class FetchResult:
         }
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """No credentials: also spares requests a ``~/.netrc`` lookup on every request."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 def build_session(policy: FetchPolicy, replay: ReplayStore | None = None) -> requests.Session:
     """A session with our User-Agent; retries and redirects are the fetcher's job."""
     session = requests.Session()
+    session.auth = _NoAuth()
     session.headers["User-Agent"] = policy.user_agent
     adapter = (
         ReplayAdapter(replay)
@@ -193,6 +202,11 @@ class Fetcher:
         self.guard = HostGuard(check_addresses=self.live)
         self.robots = RobotsCache()
         self._environment: dict[str, dict[str, Any]] = {}
+
+    def close(self) -> None:
+        """Close the run's archive files and connections."""
+        self.archive.close()
+        self.session.close()
 
     def fetch(
         self, spec: SourceSpec, request: RequestSpec, *, conditional: bool = True

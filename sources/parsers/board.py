@@ -22,15 +22,16 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from sources.parsers import Page, ParseError, ParseResult
 from sources.parsers.announcement import FIELDS, announcement
 from sources.parsers.board_detail import read_detail
-from sources.parsers.board_generic import date_in_row, find_board, is_pinned
-from sources.parsers.dates import KST, parse_period
-from sources.parsers.markup import full_title, href_id, node_text, onclick_id, read_date, real_href
+from sources.parsers.board_generic import find_board
+from sources.parsers.board_rows import css, declared_row, parse_html
+from sources.parsers.dates import KST
+from sources.parsers.markup import node_text
 from sources.registry import RequestSpec, SourceSpec
 
 EMPTY_BOARD = "등록된 게시글이 존재하지 않습니다."
@@ -122,53 +123,11 @@ def board_options(spec: SourceSpec) -> BoardOptions:
 # -- list pages ---------------------------------------------------------------------------
 
 
-def _text_at(row: Tag, selector: str | None) -> str:
-    return node_text(row.select_one(selector)) if selector else ""
-
-
-def _declared_row(row: Tag, opts: BoardOptions, base_url: str) -> dict[str, Any] | None:
-    fields = opts.fields
-    assert fields is not None
-    found = row.select_one(fields.title)
-    if found is None:
-        return None
-    link = found if found.name == "a" else (found.find("a") or found)
-    href = real_href(link, base_url) if link.name == "a" else None
-    post_id = onclick_id(link, opts.id_regex) or href_id(href)
-    if post_id is None:
-        return None
-    if fields.date == "auto":
-        posted = date_in_row(row, opts.date_formats)
-    else:
-        posted = read_date(_text_at(row, fields.date), opts.date_formats) if fields.date else None
-    period = _text_at(row, fields.period)
-    start, end = parse_period(period)
-    number = _text_at(row, fields.number)
-    return {
-        "post_id": post_id,
-        "title": full_title(link, fields.title_attr),
-        "url": opts.record_url(post_id, href, base_url),
-        "posted_date": posted,
-        "department": _text_at(row, fields.department) or None,
-        "category_hint": _text_at(row, fields.category) or None,
-        "apply_start": start,
-        "apply_end": end,
-        "status_hint": "closed" if period in opts.closed_text else None,
-        "pinned": number in opts.pinned_text or is_pinned(row, number),
-        "extra": {k: _text_at(row, s) or None for k, s in fields.extra.items()},
-    }
-
-
-def _is_empty_board(soup: BeautifulSoup, opts: BoardOptions) -> bool:
-    text = node_text(soup)
-    return any(marker in text for marker in opts.empty_text)
-
-
 def read_rows(page: Page, opts: BoardOptions) -> tuple[list[dict[str, Any]], list[str]]:
     """All posts on a list page, and the layout warnings it raises."""
-    soup = BeautifulSoup(page.text, "lxml")
     where = f"{page.spec.name}: {page.url}"
     if opts.mode == "generic":
+        soup = BeautifulSoup(page.text, "lxml")
         board = find_board(
             soup,
             page.url,
@@ -178,13 +137,17 @@ def read_rows(page: Page, opts: BoardOptions) -> tuple[list[dict[str, Any]], lis
         )
         rows = board.rows if board.confidence >= opts.min_confidence else []
         what = f"the generic reader ({board.reason})"
+        page_text = node_text(soup)
     else:
         assert opts.rows is not None
-        candidates = soup.select(opts.rows)
-        rows = [r for r in (_declared_row(tr, opts, page.url) for tr in candidates) if r]
+        document = parse_html(page.text)
+        candidates = css(opts.rows)(document) if document is not None else []
+        rows = [r for r in (declared_row(tr, opts, page.url) for tr in candidates) if r]
         what = f"'{opts.rows}' ({len(candidates)} rows matched)"
+        page_text = node_text(document)
     warnings = []
-    if page.status == 200 and not rows and not _is_empty_board(soup, opts):
+    empty = any(marker in page_text for marker in opts.empty_text)
+    if page.status == 200 and not rows and not empty:
         warnings.append(f"layout_changed: {where}: a normal page, but {what} gave no posts")
     undated = [r for r in rows if r.get("posted_date") is None]
     if page.status == 200 and rows and undated and opts.require_dates:

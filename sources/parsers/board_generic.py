@@ -21,7 +21,7 @@ DATE_HEADERS = ("등록일", "작성일", "게시일", "공고일", "등록일�
 DEPARTMENT_HEADERS = ("담당부서", "부서", "작성자", "등록자", "기관", "주관")
 NUMBER_HEADERS = ("번호", "no", "no.")
 PINNED_MARKS = ("공지", "notice", "필독", "중요")
-_DATE_ONLY = re.compile(
+DATE_ONLY = re.compile(
     r"^\s*(?:등록일|작성일|게시일|날짜|date)?\s*[:：]?\s*"
     r"(?:\d{4}|\d{2})\s*[.\-/]\s*\d{1,2}\s*[.\-/]\s*\d{1,2}\s*\.?\s*$",
     re.IGNORECASE,
@@ -62,7 +62,7 @@ def is_pinned(row: Tag, number_text: str = "") -> bool:
 
 def date_in_row(node: Tag, formats: list[str]) -> date | None:
     for text in node.find_all(string=True):
-        if text.parent.name != "a" and _DATE_ONLY.match(text):
+        if text.parent.name != "a" and DATE_ONLY.match(text):
             return read_date(text, formats)
     return None
 

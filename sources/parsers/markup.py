@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import Tag
@@ -25,8 +26,13 @@ def clean_text(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def node_text(node: Tag | None) -> str:
-    return clean_text(node.get_text(" ", strip=True)) if node is not None else ""
+def node_text(node: Any) -> str:
+    """The text of a BeautifulSoup tag or an lxml element, whitespace folded."""
+    if node is None:
+        return ""
+    if isinstance(node, Tag):
+        return clean_text(node.get_text(" ", strip=True))
+    return clean_text(" ".join(node.itertext()))
 
 
 def block_text(node: Tag | None) -> str:
@@ -39,7 +45,7 @@ def block_text(node: Tag | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def full_title(link: Tag, attribute: str | None = "title") -> str:
+def full_title(link: Any, attribute: str | None = "title") -> str:
     """The visible title, or the attribute's when the site truncated the visible one.
 
     The attribute is trusted only when it extends the visible text: boards also put
@@ -55,7 +61,7 @@ def full_title(link: Tag, attribute: str | None = "title") -> str:
     return visible
 
 
-def onclick_id(node: Tag, pattern: re.Pattern[str] | None = None) -> str | None:
+def onclick_id(node: Any, pattern: re.Pattern[str] | None = None) -> str | None:
     """The post id in a link's ``onclick`` or ``javascript:`` href."""
     for value in (node.get("onclick") or "", node.get("href") or ""):
         match = (pattern or ONCLICK_ID).search(value)
@@ -77,7 +83,7 @@ def href_id(href: str | None) -> str | None:
     return last if re.fullmatch(r"[\w\-]*\d[\w\-]*", last) else None
 
 
-def real_href(link: Tag, base_url: str) -> str | None:
+def real_href(link: Any, base_url: str) -> str | None:
     href = (link.get("href") or "").strip()
     if not href or href.startswith(("#", "javascript:")):
         return None
