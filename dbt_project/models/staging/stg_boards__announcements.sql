@@ -18,6 +18,7 @@ source as (
 
 ),
 
+{% if is_incremental() %}
 touched as (
 
     select distinct source, post_id
@@ -25,12 +26,15 @@ touched as (
     where {{ incremental_cursor('last_seen') }}
 
 ),
+{% endif %}
 
 typed as (
 
     select source.*
     from source
+    {% if is_incremental() %}
     semi join touched using (source, post_id)
+    {% endif %}
     where not {{ typing_fails(announcement_typing_rules()) }}
 
 ),

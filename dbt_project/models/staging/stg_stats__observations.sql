@@ -18,6 +18,7 @@ source as (
 
 ),
 
+{% if is_incremental() %}
 touched as (
 
     select distinct source, table_id, indicator_id, region_code, period
@@ -25,12 +26,15 @@ touched as (
     where {{ incremental_cursor('last_seen') }}
 
 ),
+{% endif %}
 
 typed as (
 
     select source.*
     from source
+    {% if is_incremental() %}
     semi join touched using (source, table_id, indicator_id, region_code, period)
+    {% endif %}
     where not {{ typing_fails(observation_typing_rules()) }}
 
 ),
