@@ -62,6 +62,7 @@ def main() -> None:
         generate(con, announcements=1_000_000, observations=10_000_000)
         con.close()
         print(f"generated raw data in {time.perf_counter() - started:.0f} s")
+    Path(f"{warehouse}.wal").unlink(missing_ok=True)  # a killed run's log must not replay
     shutil.copy(pristine, warehouse)
     con = connect(warehouse)
     sizes = con.execute(
