@@ -47,4 +47,27 @@ SUITES = [
             ),
         ],
     ),
+    Suite(
+        name="mart_open_calls",
+        relation="main.mart_open_calls",
+        critical=True,
+        expectations=[
+            ("ExpectColumnValuesToBeUnique", {"column": "announcement_id"}),
+            ("ExpectColumnValuesToNotBeNull", {"column": "deadline_date"}),
+            ("ExpectColumnValuesToBeBetween", {"column": "days_left", "min_value": 0}),
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "status", "value_set": ["open", "upcoming"]},
+            ),
+        ],
+    ),
+    Suite(
+        name="mart_zone_monthly",
+        relation="main.mart_zone_monthly",
+        critical=False,
+        expectations=[
+            ("ExpectColumnValuesToBeUnique", {"column": "observation_id"}),
+            ("ExpectColumnValuesToMatchRegex", {"column": "month", "regex": r"^\d{4}-\d{2}$"}),
+        ],
+    ),
 ]

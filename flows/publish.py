@@ -19,7 +19,13 @@ import duckdb
 
 PUBLISHED_TABLES = {
     "announcements": "main.fct_announcement",
+    "open_calls": "main.mart_open_calls",
     "indicator_observations": "main.fct_indicator_observation",
+    "zone_monthly": "main.mart_zone_monthly",
+    "industrial_complex_monthly": "main.mart_industrial_complex_monthly",
+    "institutions": "main.dim_institution",
+    "regions": "main.dim_region",
+    "indicators": "main.dim_indicator",
 }
 
 

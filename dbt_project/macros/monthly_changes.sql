@@ -1,0 +1,82 @@
+{% macro monthly_changes(observations_filter) %}
+    {#-
+        Monthly figures from fct_indicator_observation that pass `observations_filter`, each
+        with the same figure a month and a year before. Incremental: the figures seen since the
+        last run, and the figures a month and a year after them (their change moved).
+    -#}
+    with
+
+    monthly as (
+
+        select *
+        from {{ ref('fct_indicator_observation') }}
+        where period_type = 'month' and ({{ observations_filter }})
+
+    ),
+
+    {% if is_incremental() %}
+    changed as (
+
+        select source_id, indicator_id, region_code, period_start
+        from monthly
+        where {{ incremental_cursor('last_seen_at') }}
+
+    ),
+
+    targets as (
+
+        select source_id, indicator_id, region_code, period_start from changed
+        union
+        select source_id, indicator_id, region_code, cast(period_start + interval 1 month as date)
+        from changed
+        union
+        select source_id, indicator_id, region_code, cast(period_start + interval 12 month as date)
+        from changed
+
+    ),
+
+    current_figures as (
+
+        select monthly.*
+        from monthly
+        semi join targets using (source_id, indicator_id, region_code, period_start)
+
+    ),
+    {% else %}
+    current_figures as (
+
+        select * from monthly
+
+    ),
+    {% endif %}
+
+    compared as (
+
+        select
+            current_figures.*,
+            previous_month.value as value_previous_month,
+            previous_year.value as value_previous_year
+        from current_figures
+        left join monthly as previous_month
+            on previous_month.source_id = current_figures.source_id
+            and previous_month.indicator_id = current_figures.indicator_id
+            and previous_month.region_code = current_figures.region_code
+            and previous_month.period_start = cast(current_figures.period_start - interval 1 month as date)
+        left join monthly as previous_year
+            on previous_year.source_id = current_figures.source_id
+            and previous_year.indicator_id = current_figures.indicator_id
+            and previous_year.region_code = current_figures.region_code
+            and previous_year.period_start = cast(current_figures.period_start - interval 12 month as date)
+
+    )
+
+    select
+        *,
+        value - value_previous_month as mom_change,
+        round(100.0 * (value - value_previous_month) / nullif(value_previous_month, 0), 2)
+            as mom_change_pct,
+        value - value_previous_year as yoy_change,
+        round(100.0 * (value - value_previous_year) / nullif(value_previous_year, 0), 2)
+            as yoy_change_pct
+    from compared
+{% endmacro %}

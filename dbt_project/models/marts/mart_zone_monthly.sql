@@ -1,0 +1,43 @@
+-- Monthly indicators per region (the zone's city and districts, with Gyeonggi-do and the nation
+-- for comparison), with month-on-month and year-on-year change. Industrial-complex figures
+-- have their own mart.
+{{
+    config(
+        materialized='incremental',
+        unique_key='observation_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+changes as (
+
+    {{ monthly_changes('complex_code is null') }}
+
+),
+
+final as (
+
+    select
+        changes.observation_id,
+        changes.source_id,
+        changes.indicator_id,
+        changes.region_code,
+        changes.period as month,
+        changes.period_start as month_start,
+        changes.value,
+        changes.unit,
+        changes.value_previous_month,
+        changes.mom_change,
+        changes.mom_change_pct,
+        changes.value_previous_year,
+        changes.yoy_change,
+        changes.yoy_change_pct,
+        changes.last_seen_at
+    from changes
+
+)
+
+select * from final
