@@ -91,27 +91,27 @@ def check_warehouse(settings: Settings) -> None:
 
 def _print_summary(summary, published_dir: Path) -> None:
     if summary.sources:
-        table = Table(
-            title=f"Run {summary.run_id}"
-            + (f" (replay: {summary.replay})" if summary.replay else "")
-        )
-        for column in ("source", "status", "fetched", "records", "new", "quarantined", "message"):
-            table.add_column(
-                column,
-                no_wrap=column != "message",
-                min_width=len(column),
-                justify="right"
-                if column in {"fetched", "records", "new", "quarantined"}
-                else "left",
-            )
+        title = f"Run {summary.run_id}" + (f" (replay: {summary.replay})" if summary.replay else "")
+        table = Table(title=title)
+        numbers = ("fetched", "records", "new", "quarantined")
+        table.add_column("source", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for column in numbers:
+            table.add_column(column, justify="right", no_wrap=True)
         for s in summary.sources:
-            table.add_row(
-                s.source, s.status, str(s.fetched), str(s.records), str(s.new_records),
-                str(s.quarantined), s.message[:80],
-            )  # fmt: skip
+            quarantined = summary.quarantined.get(s.source, s.quarantined)
+            counts = (s.fetched, s.records, s.new_records, quarantined)
+            table.add_row(s.source, s.status, *(str(n) for n in counts))
         console.print(table)
+        for s in summary.sources:
+            if s.message:
+                console.print(f"  {s.source}: {s.message}", highlight=False)
     if summary.dbt_nodes:
         console.print(f"dbt build: {summary.dbt_nodes} nodes passed")
+    stale = [(name, status) for name, status, _ in summary.freshness if status not in {"pass"}]
+    if summary.freshness:
+        detail = ", ".join(f"{name} {status}" for name, status in stale) or "all fresh"
+        console.print(f"source freshness: {detail}", highlight=False)
     for suite in summary.quality:
         mark = "[green]passed[/]" if suite["success"] else "[red]failed[/]"
         console.print(f"quality suite {suite['suite']}: {mark}")

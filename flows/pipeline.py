@@ -17,6 +17,7 @@ the same order with a thread pool, without Prefect's run history.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -31,7 +32,7 @@ from prefect.exceptions import MissingContextError
 from expectations.rows import validate_records
 from flows.runtime import new_run_id
 from flows.settings import Settings
-from flows.transform import run_dbt
+from flows.transform import DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source, record_source_run
 from sources.crawl import Collected, collect
 from sources.fetch.client import Fetcher, open_fetcher
@@ -64,6 +65,8 @@ class RunSummary:
     sources: list[SourceReport] = field(default_factory=list)
     dbt_nodes: int = 0
     quality: list[dict[str, Any]] = field(default_factory=list)
+    freshness: list[tuple[str, str, str]] = field(default_factory=list)
+    quarantined: dict[str, int] = field(default_factory=dict)
     release: str | None = None
     release_tables: dict[str, int] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
@@ -183,12 +186,44 @@ def load_results(
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
-def transform(settings: Settings) -> int:
+def transform(settings: Settings, run_id: str) -> tuple[int, list[tuple[str, str, str]]]:
+    """``dbt build``, then source freshness; returns the nodes built and each raw table's
+    freshness (source, status, newest load)."""
+    from flows.dbt_extras import source_freshness
+
     logger = _logger()
-    outcome = run_dbt(["build"], settings.warehouse, settings.data_dir)
+    os.environ["FEZ_RUN_ID"] = run_id
+    try:
+        outcome = run_dbt(["build"], settings.warehouse, settings.data_dir)
+    except DbtFailedError as exc:
+        for failure in exc.failures:
+            logger.error("dbt: %s", failure)
+        raise
     for warning in outcome.warnings:
         logger.warning("dbt: %s", warning)
-    return outcome.nodes
+    freshness = [
+        (
+            f.source,
+            f.status,
+            f.max_loaded_at.isoformat(timespec="minutes") if f.max_loaded_at else "-",
+        )
+        for f in source_freshness(settings.warehouse, settings.data_dir)
+    ]
+    for source, status, _ in freshness:
+        if status in {"warn", "error"}:
+            logger.warning("freshness: %s is %s", source, "stale" if status == "error" else "late")
+    return outcome.nodes, freshness
+
+
+@task(name="quarantine-counts", cache_policy=NO_CACHE)
+def count_quarantined(settings: Settings, run_id: str) -> dict[str, int]:
+    from flows.dbt_extras import quarantine_counts
+
+    con = connect(settings.warehouse)
+    try:
+        return quarantine_counts(con, run_id)
+    finally:
+        con.close()
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
@@ -210,11 +245,13 @@ def check(settings: Settings) -> list[dict[str, Any]]:
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_release(settings: Settings, run_id: str) -> tuple[str, dict[str, int]]:
+    from flows.dbt_extras import generate_docs
     from flows.publish import publish
 
+    docs = generate_docs(settings.warehouse, settings.data_dir, settings.data_dir / "dbt" / "docs")
     con = connect(settings.warehouse)
     try:
-        release = publish(con, settings.published_dir, run_id)
+        release = publish(con, settings.published_dir, run_id, docs_dir=docs)
     finally:
         con.close()
     return release.release_id, release.tables
@@ -273,7 +310,9 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
         if fetcher is not None and fetcher.state is not None:
             fetcher.state.commit(u for r in results for u in r.collected.state_updates)
     if "transform" in options.steps:
-        summary.dbt_nodes = call(transform, settings)
+        summary.dbt_nodes, summary.freshness = call(transform, settings, run_id)
+    if summary.sources or "transform" in options.steps:
+        summary.quarantined = call(count_quarantined, settings, run_id)
     if "check" in options.steps:
         summary.quality = call(check, settings)
         summary.blocked = [

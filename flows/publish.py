@@ -40,7 +40,14 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, release_id: str) -> Release:
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    published_dir: Path,
+    release_id: str,
+    docs_dir: Path | None = None,
+) -> Release:
+    """Write every published table, the dbt docs site (when given) and a manifest, then
+    switch ``latest``."""
     releases = published_dir / "releases"
     target = releases / release_id
     staging = releases / f".{release_id}.partial"
@@ -56,6 +63,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_dir: Path, release_id: str
         frame.to_csv(staging / f"{name}.csv", index=False, encoding="utf-8-sig")
         for suffix in ("parquet", "csv"):
             files[f"{name}.{suffix}"] = _sha256(staging / f"{name}.{suffix}")
+    if docs_dir is not None:
+        shutil.copytree(docs_dir, staging / "docs")
     manifest = {
         "release_id": release_id,
         "published_at": datetime.now(UTC).isoformat(),
