@@ -41,7 +41,7 @@ def source_freshness(warehouse: Path, data_dir: Path) -> list[Freshness]:
     results_file = _target_dir(data_dir) / "sources.json"
     results_file.unlink(missing_ok=True)
     try:
-        run_dbt(["source", "freshness"], warehouse, data_dir)
+        run_dbt(["source", "freshness"], warehouse, data_dir, log_level="none")
     except DbtFailedError:
         if not results_file.exists():
             raise

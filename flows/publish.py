@@ -45,6 +45,7 @@ def publish(
     published_dir: Path,
     release_id: str,
     docs_dir: Path | None = None,
+    tables: dict[str, str] = PUBLISHED_TABLES,
 ) -> Release:
     """Write every published table, the dbt docs site (when given) and a manifest, then
     switch ``latest``."""
@@ -56,7 +57,7 @@ def publish(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     counts, files = {}, {}
-    for name, relation in PUBLISHED_TABLES.items():
+    for name, relation in tables.items():
         frame = con.sql(f"select * from {relation}").df()
         counts[name] = len(frame)
         con.sql(f"copy {relation} to '{staging / (name + '.parquet')}' (format parquet)")

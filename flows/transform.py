@@ -27,8 +27,13 @@ class DbtOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def run_dbt(command: list[str], warehouse: Path, data_dir: Path) -> DbtOutcome:
-    """Invoke ``dbt <command>``; raise ``DbtFailedError`` naming each failed node."""
+def run_dbt(
+    command: list[str], warehouse: Path, data_dir: Path, *, log_level: str = "warn"
+) -> DbtOutcome:
+    """Invoke ``dbt <command>``; raise ``DbtFailedError`` naming each failed node.
+
+    dbt prints only at ``log_level`` and above (``none`` when the caller reports the results
+    itself); its full log is in ``<data_dir>/dbt/logs``."""
     from dbt.cli.main import dbtRunner
 
     os.environ["FEZ_WAREHOUSE"] = str(warehouse)
@@ -39,7 +44,7 @@ def run_dbt(command: list[str], warehouse: Path, data_dir: Path) -> DbtOutcome:
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(state_dir / "target"),
         "--log-path", str(state_dir / "logs"),
-        "--log-level", "warn",
+        "--log-level", log_level,
     ]  # fmt: skip
     result = dbtRunner().invoke(args)
     outcome = DbtOutcome(command=" ".join(command), nodes=0)

@@ -26,3 +26,11 @@ def test_every_prefect_entrypoint_imports_a_flow():
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert getattr(module, name).name == "fez-pipeline"
         assert all(s["timezone"] == "Asia/Seoul" for s in deployment["schedules"])
+
+
+def test_every_source_is_listed_in_the_readme():
+    from sources.registry import load_sources
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in load_sources() if f"| `{name}` |" not in readme]
+    assert missing == []

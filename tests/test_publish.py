@@ -3,8 +3,17 @@
 import pandas as pd
 import pytest
 
-from flows.publish import publish
+from flows.publish import publish as publish_all
 from flows.warehouse import connect
+
+TABLES = {
+    "announcements": "main.fct_announcement",
+    "indicator_observations": "main.fct_indicator_observation",
+}
+
+
+def publish(con, published, release_id):
+    return publish_all(con, published, release_id, tables=TABLES)
 
 
 @pytest.fixture
