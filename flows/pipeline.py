@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from expectations.rows import validate_records
@@ -87,8 +89,24 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return logging.getLogger("fez")
 
 
-def _redactor(settings: Settings) -> Redactor:
-    return Redactor(settings.secret_params, [*settings.secret_values(), REPLAY_PLACEHOLDER_KEY])
+def _redactor(settings: Settings, keys: list[str]) -> Redactor:
+    values = [*settings.secret_values(), *keys, REPLAY_PLACEHOLDER_KEY]
+    return Redactor(settings.secret_params, values)
+
+
+def secret_block_name(setting: str) -> str:
+    """The Prefect Secret block that may hold a key: ``kosis_api_key`` → ``fez-kosis-api-key``."""
+    return "fez-" + setting.replace("_", "-")
+
+
+def _key_from_secret_block(setting: str) -> str | None:
+    """A key stored in a Prefect Secret block, when this runs inside a Prefect flow run."""
+    if FlowRunContext.get() is None:
+        return None
+    try:
+        return Secret.load(secret_block_name(setting)).get() or None
+    except ValueError:
+        return None
 
 
 def _api_key(
@@ -96,7 +114,8 @@ def _api_key(
 ) -> tuple[str | None, str | None]:
     """The key a source needs, or the reason it is skipped (no key in a live run).
 
-    A replay needs no key: a placeholder stands in, and the redactor writes it as REDACTED,
+    Keys come from the environment (settings) first, then from a Prefect Secret block. A
+    replay needs no key: a placeholder stands in, and the redactor writes it as REDACTED,
     which is how the bundled samples record keys."""
     if not spec.api_key:
         return None, None
@@ -105,15 +124,20 @@ def _api_key(
         return getattr(settings, spec.api_key).get_secret_value(), None
     if replaying:
         return REPLAY_PLACEHOLDER_KEY, None
-    return None, missing
+    from_block = _key_from_secret_block(spec.api_key)
+    if from_block:
+        return from_block, None
+    return None, f"{missing} or a Prefect Secret block {secret_block_name(spec.api_key)}"
 
 
 @task(name="collect-source", cache_policy=NO_CACHE, task_run_name="collect-{spec.name}")
 def collect_source(
-    spec: SourceSpec, fetcher: Fetcher, settings: Settings, replaying: bool, full: bool
+    spec: SourceSpec, fetcher: Fetcher, key: tuple[str | None, str | None], full: bool
 ) -> SourceResult:
+    """Crawl one source; ``key`` is its API key or the reason it is skipped. Keys are task
+    inputs, never flow parameters: Prefect stores flow parameters in plain text."""
     started = datetime.now(UTC)
-    api_key, skipped = _api_key(spec, settings, replaying)
+    api_key, skipped = key
     if skipped:
         _logger().warning("%s", skipped)
         return SourceResult(spec, Collected(spec.name), started, skipped)
@@ -284,15 +308,15 @@ def _collect_all(
         ], None
     replaying = options.replay is not None
     chosen = select_sources(specs, list(options.sources), samples=options.replay == SAMPLES)
-    redactor = _redactor(settings)
+    keys = {spec.name: _api_key(spec, settings, replaying) for spec in chosen}
+    redactor = _redactor(settings, [key for key, _ in keys.values() if key])
     replay = None
     if replaying:
         replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)
     fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor)
     try:
         futures = [
-            submit(collect_source, spec, fetcher, settings, replaying, options.full)
-            for spec in chosen
+            submit(collect_source, spec, fetcher, keys[spec.name], options.full) for spec in chosen
         ]
         return [f.result() for f in futures], fetcher
     finally:
