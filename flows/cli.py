@@ -281,10 +281,12 @@ def publish() -> None:
 @overlay_option
 @friendly_errors
 def probe(source: str, overlay: Path | None) -> None:
-    """Fetch one list page of SOURCE live; show what its selectors and the generic reader find."""
+    """Check SOURCE live: for a board, what its selectors and the generic reader find on one
+    list page; for a KOSIS table, its items, units and axes (getMeta) against the YAML."""
     from flows.runtime import new_run_id
     from sources.fetch.client import open_fetcher
     from sources.keys import missing_key_message
+    from sources.kosis_meta import format_meta, probe_kosis
     from sources.probe import format_probe
     from sources.probe import probe as probe_source
     from sources.registry import load_sources, select_sources
@@ -298,10 +300,13 @@ def probe(source: str, overlay: Path | None) -> None:
     api_key = getattr(settings, spec.api_key).get_secret_value() if spec.api_key else None
     fetcher = open_fetcher(settings, new_run_id())
     try:
-        report = probe_source(spec, fetcher, api_key)
+        if spec.parser == "kosis":
+            text = format_meta(probe_kosis(spec, fetcher, api_key))
+        else:
+            text = format_probe(probe_source(spec, fetcher, api_key))
     finally:
         fetcher.close()
-    console.print(format_probe(report), highlight=False)
+    console.print(text, highlight=False)
 
 
 @app.command(name="sources")
