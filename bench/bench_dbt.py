@@ -23,9 +23,21 @@ from flows.transform import run_dbt
 from flows.warehouse import connect
 
 
+def _results(data_dir: Path) -> list[dict]:
+    return json.loads((data_dir / "dbt" / "target" / "run_results.json").read_text())["results"]
+
+
+def _slowest(data_dir: Path, count: int = 6) -> str:
+    """The build's slowest nodes, to see where the time goes."""
+    results = sorted(_results(data_dir), key=lambda r: -r["execution_time"])[:count]
+    return ", ".join(
+        f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f} s" for r in results
+    )
+
+
 def _model_seconds(data_dir: Path) -> tuple[float, float]:
     """Seconds spent in models (and snapshots) and in tests, from dbt's run_results.json."""
-    results = json.loads((data_dir / "dbt" / "target" / "run_results.json").read_text())["results"]
+    results = _results(data_dir)
     models = sum(
         r["execution_time"]
         for r in results
@@ -77,10 +89,12 @@ def main() -> None:
     print(f"raw: {sizes[0]:,} announcement versions, {sizes[1]:,} observation versions")
 
     full = _build(warehouse, data_dir)
+    print(f"slowest in the full build: {_slowest(data_dir)}")
     con = connect(warehouse)
     add_day(con, last, next_month)
     con.close()
     incremental = _build(warehouse, data_dir)
+    print(f"slowest in the incremental run: {_slowest(data_dir)}")
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
     for name, (wall, models, tests) in (("full build", full), ("incremental day", incremental)):
