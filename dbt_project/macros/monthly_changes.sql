@@ -42,13 +42,6 @@
         semi join targets using (source_id, indicator_id, region_code, period_start)
 
     ),
-    {% else %}
-    current_figures as (
-
-        select * from monthly
-
-    ),
-    {% endif %}
 
     compared as (
 
@@ -69,6 +62,26 @@
             and previous_year.period_start = cast(current_figures.period_start - interval 12 month as date)
 
     )
+    {% else %}
+    {#- A full build compares every figure: one sort per series beats two joins of the whole
+        history with itself. The frames hold exactly the month (or year) before, or nothing. -#}
+    compared as (
+
+        select
+            *,
+            max(value) over (
+                series range between interval 1 month preceding and interval 1 month preceding
+            ) as value_previous_month,
+            max(value) over (
+                series range between interval 12 month preceding and interval 12 month preceding
+            ) as value_previous_year
+        from monthly
+        window series as (
+            partition by source_id, indicator_id, region_code order by period_start
+        )
+
+    )
+    {% endif %}
 
     select
         *,

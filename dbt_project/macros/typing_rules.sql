@@ -24,6 +24,8 @@
     ]) }}
 {% endmacro %}
 
+{#- period_matches_type keeps one constant pattern per branch: a pattern chosen per row
+    would be compiled again for every row. -#}
 {% macro observation_typing_rules() %}
     {{ return([
         {
@@ -33,12 +35,12 @@
         },
         {
             "rule": "period_matches_type",
-            "fails": "not coalesce(regexp_full_match(period, case period_type"
-                ~ " when 'year' then '\\d{4}'"
-                ~ " when 'half' then '\\d{4}-H[12]'"
-                ~ " when 'quarter' then '\\d{4}-Q[1-4]'"
-                ~ " when 'month' then '\\d{4}-(0[1-9]|1[0-2])'"
-                ~ " when 'day' then '\\d{4}-\\d{2}-\\d{2}' end), false)"
+            "fails": "not coalesce(case period_type"
+                ~ " when 'year' then regexp_full_match(period, '\\d{4}')"
+                ~ " when 'half' then regexp_full_match(period, '\\d{4}-H[12]')"
+                ~ " when 'quarter' then regexp_full_match(period, '\\d{4}-Q[1-4]')"
+                ~ " when 'month' then regexp_full_match(period, '\\d{4}-(0[1-9]|1[0-2])')"
+                ~ " when 'day' then regexp_full_match(period, '\\d{4}-\\d{2}-\\d{2}') end, false)"
                 ~ " or (period_type = 'day' and try_strptime(period, '%Y-%m-%d') is null)",
             "reason": "'period ' || period || ' is not a valid ' || period_type",
         },
