@@ -22,7 +22,12 @@ from rich.table import Table
 from flows.runtime import configure_environment, prefect_api_reachable
 from flows.settings import Settings
 
-console = Console(soft_wrap=True)
+# Logs of scheduled runs are read later in wide viewers: do not squeeze the run table to 80
+# columns when the output is not a terminal.
+console = Console(
+    soft_wrap=True,
+    width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140,
+)
 err_console = Console(stderr=True, soft_wrap=True)
 
 

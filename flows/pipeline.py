@@ -36,7 +36,7 @@ from flows.runtime import new_run_id
 from flows.settings import Settings
 from flows.transform import DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source, record_source_run
-from sources.crawl import Collected, collect
+from sources.crawl import Collected, collect, collect_curated
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor
 from sources.fetch.reparse import reparse_archive
@@ -302,7 +302,11 @@ def _collect_all(
     if "reparse" in options.steps:
         chosen = select_sources(specs, list(options.sources), samples=True)
         now = datetime.now(UTC)
-        collected = reparse_archive(settings.raw_dir, specs, [s.name for s in chosen])
+        archived = [s.name for s in chosen if s.kind != "curated_csv"]
+        collected = reparse_archive(settings.raw_dir, specs, archived)
+        for spec in chosen:
+            if spec.kind == "curated_csv":
+                collected[spec.name] = collect_curated(spec)
         return [
             SourceResult(s, collected.get(s.name, Collected(s.name)), now) for s in chosen
         ], None

@@ -135,7 +135,7 @@ def collect(
     parse = get_parser(spec.parser)
     out = Collected(spec.name)
     if spec.kind == "curated_csv":
-        return _collect_curated(spec, parse, out)
+        return collect_curated(spec)
     boards = _Boards(spec, fetcher, full)
     queue: deque[tuple[RequestSpec, str | None]] = deque()
     for request in start_requests(spec, api_key):
@@ -195,10 +195,11 @@ def collect(
     return out
 
 
-def _collect_curated(spec: SourceSpec, parse: Any, out: Collected) -> Collected:
+def collect_curated(spec: SourceSpec) -> Collected:
     """A curated table: the file in ``sources/`` is the page; nothing goes over the network."""
     from sources.parsers.curated_csv import local_page
 
+    parse, out = get_parser(spec.parser), Collected(spec.name)
     page = local_page(spec)
     try:
         parsed: ParseResult = parse(page)

@@ -106,3 +106,13 @@ def test_sources_lists_health_after_a_run(replay_run):
     rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
     assert "│ ok " in rows["gtp_business"]
     assert "│ ok " in rows["kosis_population"]
+
+
+def test_reparse_rebuilds_the_same_records_from_the_archive_without_network(replay_run):
+    data_dir, _ = replay_run
+    result = _fez("reparse", data_dir=data_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) >= 15
+    assert {row[2].strip() for row in rows} == {"ok"}
+    assert {row[5].strip() for row in rows} == {"0"}, "re-parsing the same pages adds nothing"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from sources.crawl import Collected
 from sources.fetch.archive import StoredExchange, read_exchanges, warc_files
@@ -30,8 +30,10 @@ def _parsable(exchange: StoredExchange) -> bool:
 
 def _page(spec: SourceSpec, exchange: StoredExchange) -> Page:
     form = exchange.request_body.decode("utf-8", errors="replace")
+    parts = urlsplit(exchange.url)
     request = RequestSpec(
-        url=exchange.url,
+        url=urlunsplit(parts._replace(query="")),
+        params=dict(parse_qsl(parts.query, keep_blank_values=True)),
         method="POST" if exchange.method.upper() == "POST" else "GET",
         data=dict(parse_qsl(form, keep_blank_values=True)) if form else None,
         kind=exchange.request_kind,
