@@ -1,7 +1,7 @@
 """`fez probe` for KOSIS sources: the YAML's items and axes checked against getMeta (type=ITM).
 
 The getMeta answer served here is a SAMPLE written in the shape of the reference excerpt
-(/work/shared/samples/kosis_getMeta_ITM_DT_1B04006_excerpt.jsonc); its rows are invented.
+(the KOSIS getMeta ITM answer seen in public material); its rows are invented.
 """
 
 from __future__ import annotations
