@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
+from sources.parsers.observations import MISSING
+
 ANNOUNCEMENT_COLUMNS = [
     "source", "institution", "post_id", "url", "title", "posted_date", "department",
     "category_hint", "apply_start", "apply_end", "status_hint", "body_text", "attachments",
@@ -26,7 +28,7 @@ OBSERVATION_COLUMNS = [
     "period", "period_type", "value", "unit", "as_of", "fetch_id",
 ]  # fmt: skip
 
-MISSING_VALUES = {"", "-", "－", "…", "...", "x", "X", "nan", "None"}
+MISSING_VALUES = MISSING | {"nan", "None"}
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 PERIOD_PATTERNS = {
     "year": r"^\d{4}$",
