@@ -335,7 +335,7 @@ def sources_command(overlay: Path | None) -> None:
             with con:
                 rows = con.execute(
                     "select source, arg_max(status, finished_at), "
-                    "max(finished_at) filter (where status in ('ok', 'partial')) "
+                    "max(finished_at) filter (where status in ('ok', 'partial', 'no_data')) "
                     "from raw.source_runs group by source"
                 ).fetchall()
             last = {r[0]: r[1:] for r in rows}
