@@ -87,6 +87,12 @@ class SourceSpec(BaseModel):
     file: Path | None = None
 
 
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as one line: ``field.sub: message``."""
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+
+
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in overlay.items():
@@ -132,9 +138,7 @@ def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[
         try:
             spec = SourceSpec(**raw, file=path)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise SourceDeclarationError(f"{path}: {where}: {first['msg']}") from exc
+            raise SourceDeclarationError(f"{path}: {first_error(exc)}") from exc
         specs[spec.name] = _with_planned_requests(spec, path)
     unknown = sorted(set(overrides) - set(specs))
     if unknown:

@@ -10,10 +10,12 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from sources.fetch.charset import decode
-from sources.registry import RequestSpec, SourceSpec
+from sources.registry import RequestSpec, SourceSpec, first_error
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,18 @@ Parser = Callable[[Page], ParseResult]
 
 class ParseError(ValueError):
     """A page that does not have the shape its parser expects."""
+
+
+Options = TypeVar("Options", bound=BaseModel)
+
+
+def parse_options(spec: SourceSpec, model: type[Options]) -> Options:
+    """A source's ``options`` checked against its parser's model; a bad key is a one-line
+    ``ParseError`` naming the source and the key."""
+    try:
+        return model.model_validate(spec.options)
+    except ValidationError as exc:
+        raise ParseError(f"{spec.name}: options.{first_error(exc)}") from exc
 
 
 def get_parser(name: str) -> Parser:

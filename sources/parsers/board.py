@@ -32,7 +32,7 @@ from sources.parsers.board_generic import find_board
 from sources.parsers.board_rows import css, declared_row, parse_html
 from sources.parsers.dates import KST
 from sources.parsers.markup import node_text
-from sources.registry import RequestSpec, SourceSpec
+from sources.registry import RequestSpec, SourceSpec, first_error
 
 EMPTY_BOARD = "등록된 게시글이 존재하지 않습니다."
 _MISSING = object()
@@ -110,9 +110,7 @@ def _options(spec_file: str, raw: str) -> BoardOptions:
     try:
         return BoardOptions(**json.loads(raw))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParseError(f"{spec_file}: options.{where}: {first['msg']}") from exc
+        raise ParseError(f"{spec_file}: options.{first_error(exc)}") from exc
 
 
 def board_options(spec: SourceSpec) -> BoardOptions:

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, HttpUrl, ValidationError
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.observations import split_value
-from sources.registry import RequestSpec, SourceSpec
+from sources.registry import RequestSpec, SourceSpec, first_error
 
 COLUMNS = [
     "indicator_id", "indicator_name", "region_code", "region_name", "period", "period_type",
@@ -54,11 +54,7 @@ class CuratedOptions(BaseModel):
 
 
 def curated_options(spec: SourceSpec) -> CuratedOptions:
-    try:
-        return CuratedOptions.model_validate(spec.options)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ParseError(f"{spec.name}: options.{first['loc'][0]}: {first['msg']}") from exc
+    return parse_options(spec, CuratedOptions)
 
 
 def _folder(spec: SourceSpec) -> Path:
@@ -75,9 +71,7 @@ def read_provenance(spec: SourceSpec) -> Provenance:
     except OSError as exc:
         raise ParseError(f"{spec.name}: cannot read provenance {path.name}: {exc}") from exc
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParseError(f"{spec.name}: provenance {path.name}: {where}: {first['msg']}") from exc
+        raise ParseError(f"{spec.name}: provenance {path.name}: {first_error(exc)}") from exc
 
 
 def local_page(spec: SourceSpec) -> Page:

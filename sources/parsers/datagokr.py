@@ -18,9 +18,9 @@ import json
 from typing import Any
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.api_errors import (
     ApiConfigError,
     ApiRequestError,
@@ -65,12 +65,7 @@ class ComplexTable(BaseModel):
 
 
 def table_options(spec: SourceSpec) -> ComplexTable:
-    try:
-        return ComplexTable.model_validate(spec.options)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParseError(f"{spec.name}: options.{where}: {first['msg']}") from exc
+    return parse_options(spec, ComplexTable)
 
 
 def plan(spec: SourceSpec) -> list[RequestSpec]:

@@ -12,9 +12,9 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.api_errors import (
     ApiConfigError,
     ApiRequestError,
@@ -62,12 +62,7 @@ class EcosOptions(BaseModel):
 
 
 def ecos_options(spec: SourceSpec) -> EcosOptions:
-    try:
-        return EcosOptions.model_validate(spec.options)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParseError(f"{spec.name}: options.{where}: {first['msg']}") from exc
+    return parse_options(spec, EcosOptions)
 
 
 def series_url(series: Series, first: int, last: int, key: str = "{api_key}") -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.api_errors import (
     ApiConfigError,
     ApiRequestError,
@@ -74,12 +74,7 @@ class KosisTable(BaseModel):
 
 
 def table_options(spec: SourceSpec) -> KosisTable:
-    try:
-        return KosisTable.model_validate(spec.options)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParseError(f"{spec.name}: options.{where}: {first['msg']}") from exc
+    return parse_options(spec, KosisTable)
 
 
 def _step(code: str, period_type: str) -> int:
