@@ -3,12 +3,16 @@
 Twelve hosts (127.0.0.2 … 127.0.0.13, all this machine) each serve a robots.txt and a board
 of SAMPLE list pages (ten invented calls a page, with a next-page link), from a separate
 process so the server does not compete with the crawler for the GIL. Each host is one
-source; one request in flight per host; robots.txt obeyed. The politeness bound is
+source; one request in flight per host; robots.txt obeyed. The crawl runs as a pipeline run
+with FEZ_FETCH_PROCESSES=2 does: host groups in worker processes (``sources/crawl_pool.py``),
+started before the clock like the crawler itself (their start-up time is reported). The
+politeness bound is
 pages × min_interval: robots.txt goes first, and each page must wait one interval after the
 request before it.
 
     uv run python bench/bench_fetch.py            # both scenarios
     uv run python bench/bench_fetch.py --quick    # a short smoke run
+    uv run python bench/bench_fetch.py --processes 1   # threads only, in this process
 
 Targets: (a) 25 pages at 0.2 s: wall ≤ 1.05 × the bound; (b) 100 pages at 0.05 s: wall ≤ 1.3 ×
 the bound. Also reported: the highest per-host concurrency the servers saw (must be 1) and
@@ -18,6 +22,7 @@ the archive re-parse throughput in pages per second on one core.
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing
 import sys
 import tempfile
@@ -27,12 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sources.crawl import collect_many
+from sources.crawl_pool import CrawlPool, collect_in_processes
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
 from sources.fetch.reparse import reparse_archive
-from sources.parsers import get_parser
 from sources.registry import SourceSpec
 from tests.fetch_helpers import GTP_LIKE_LIST, board_page
 from tests.httpserver import LocalServer, Reply
@@ -102,27 +106,37 @@ def _spec(netloc: str, number: int, scenario: Scenario) -> SourceSpec:
     )
 
 
-def run(scenario: Scenario, data_dir: Path) -> dict:
+def _policy(scenario: Scenario) -> FetchPolicy:
+    return FetchPolicy(
+        user_agent="asv-fez-pipeline-bench/0.1 (+https://github.com/asv-fez/asv-fez-pipeline)",
+        min_interval=scenario.interval,
+        max_in_flight_per_host=1,
+        max_concurrency=HOSTS,
+    )
+
+
+def _open_fetcher(scenario: Scenario, data_dir: Path) -> Fetcher:
+    """Runs in each crawl worker: the fetcher a pipeline run would open, on loopback."""
+    policy = _policy(scenario)
+    archive = WarcArchive(data_dir / "raw", scenario.name)
+    return Fetcher(build_session(policy), archive, policy, Redactor(["serviceKey", "apiKey"]))
+
+
+def run(scenario: Scenario, data_dir: Path, processes: int) -> dict:
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
     server = context.Process(target=_serve, args=(scenario.pages, theirs), daemon=True)
     server.start()
     netlocs = ours.recv()
     specs = [_spec(netloc, number, scenario) for number, netloc in enumerate(netlocs)]
-    policy = FetchPolicy(
-        user_agent="asv-fez-pipeline-bench/0.1 (+https://github.com/asv-fez/asv-fez-pipeline)",
-        min_interval=scenario.interval,
-        max_in_flight_per_host=1,
-        max_concurrency=HOSTS,
-    )
-    redactor = Redactor(["serviceKey", "apiKey"])
-    fetcher = Fetcher(
-        build_session(policy), WarcArchive(data_dir / "raw", scenario.name), policy, redactor
-    )
-    get_parser(specs[0].parser)
-    started = time.perf_counter()
-    collected = collect_many(specs, fetcher)
-    wall = time.perf_counter() - started
+    opener = functools.partial(_open_fetcher, scenario, data_dir)
+    with CrawlPool(processes) as pool:
+        started = time.perf_counter()
+        pool.warm()
+        warm = time.perf_counter() - started
+        started = time.perf_counter()
+        collected = collect_in_processes(specs, opener, processes, HOSTS, pool=pool)
+        wall = time.perf_counter() - started
     ours.send("stop")
     seen = ours.recv()
     server.join(timeout=5)
@@ -136,6 +150,8 @@ def run(scenario: Scenario, data_dir: Path) -> dict:
     return {
         "scenario": scenario,
         "wall": wall,
+        "warm": warm,
+        "processes": processes,
         "pages": pages,
         "records": records,
         "errors": errors,
@@ -154,20 +170,25 @@ def report(result: dict) -> str:
         f"wall {result['wall']:.2f} s, bound {scenario.bound:.2f} s, ratio {ratio:.3f} "
         f"(target <= {scenario.target}) {verdict} | peak per-host concurrency {result['peak']} | "
         f"{result['requests']} requests, {result['pages']} pages, {result['records']} records, "
-        f"{len(result['errors'])} errors | re-parse {result['reparse_rate']:.0f} pages/s (1 core)"
+        f"{len(result['errors'])} errors | {result['processes']} worker processes, started in "
+        f"{result['warm']:.2f} s before the clock | "
+        f"re-parse {result['reparse_rate']:.0f} pages/s (1 core)"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small scenarios for a smoke run")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="crawl worker processes (FEZ_FETCH_PROCESSES)"
+    )
     args = parser.parse_args()
     scenarios = [Scenario("a", 25, 0.2, 1.05), Scenario("b", 100, 0.05, 1.3)]
     if args.quick:
         scenarios = [Scenario("quick", 5, 0.05, 1.3)]
     for scenario in scenarios:
         with tempfile.TemporaryDirectory(prefix="bench_fetch_") as tmp:
-            print(report(run(scenario, Path(tmp))), flush=True)
+            print(report(run(scenario, Path(tmp), args.processes)), flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ merge into the warehouse's ``raw`` schema → ``dbt build`` → quality gate (Gr
 Raw tables only ever gain versions (a post seen again moves its ``last_seen``); marts are
 rebuilt by dbt; each publish adds a release. The deployment in ``prefect.yaml`` runs it daily
 at 06:00 Asia/Seoul, before office hours, when the institutions' boards have settled.
-Each source is one task (never one per page or row), run concurrently.
+Each source is one task (never one per page or row), run concurrently; with
+``FEZ_FETCH_PROCESSES`` above 1, each host group is one task, crawled in a worker process.
 
 Where no Prefect API can be reached (no ``PREFECT_API_URL`` and no loopback interface for the
 temporary server, as under ``unshare -n``), ``run_without_prefect`` runs the same steps in
@@ -16,6 +17,7 @@ the same order with a thread pool, without Prefect's run history.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -37,6 +39,7 @@ from flows.settings import Settings
 from flows.transform import DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source, record_source_run
 from sources.crawl import Collected, collect, collect_curated
+from sources.crawl_pool import CrawlPool, FetcherOpener, host_groups
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor
 from sources.fetch.reparse import reparse_archive
@@ -145,6 +148,25 @@ def collect_source(
     for error in collected.errors:
         _logger().warning("%s: %s", spec.name, error)
     return SourceResult(spec, collected, started)
+
+
+@task(name="collect-sources", cache_policy=NO_CACHE, task_run_name="collect-{label}")
+def collect_group(
+    label: str,
+    specs: list[SourceSpec],
+    pool: CrawlPool,
+    opener: FetcherOpener,
+    api_keys: dict[str, str | None],
+    full: bool,
+    concurrency: int,
+) -> list[SourceResult]:
+    """Crawl one host group in a worker process (``FEZ_FETCH_PROCESSES`` > 1)."""
+    started = datetime.now(UTC)
+    collected = pool.collect(opener, specs, api_keys, full=full, concurrency=concurrency)
+    for name, result in collected.items():
+        for error in result.errors:
+            _logger().warning("%s: %s", name, error)
+    return [SourceResult(s, collected.get(s.name, Collected(s.name)), started) for s in specs]
 
 
 def _status(result: SourceResult) -> tuple[str, str]:
@@ -319,12 +341,51 @@ def _collect_all(
         replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)
     fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor)
     try:
+        if settings.fetch_processes > 1:
+            opener = functools.partial(open_fetcher, settings, run_id, replay, redactor)
+            return _collect_in_processes(submit, chosen, keys, opener, settings, options), fetcher
         futures = [
             submit(collect_source, spec, fetcher, keys[spec.name], options.full) for spec in chosen
         ]
         return [f.result() for f in futures], fetcher
     finally:
         fetcher.close()
+
+
+def _collect_in_processes(
+    submit: Submit,
+    chosen: list[SourceSpec],
+    keys: dict[str, tuple[str | None, str | None]],
+    opener: FetcherOpener,
+    settings: Settings,
+    options: RunOptions,
+) -> list[SourceResult]:
+    """Host groups in worker processes; the sources skipped for a missing key stay here."""
+    started = datetime.now(UTC)
+    skipped = [s for s in chosen if keys[s.name][1]]
+    for spec in skipped:
+        _logger().warning("%s", keys[spec.name][1])
+    groups = host_groups([s for s in chosen if not keys[s.name][1]], settings.fetch_processes)
+    share = max(1, settings.max_concurrency // max(1, len(groups)))
+    api_keys = {name: key for name, (key, _) in keys.items()}
+    with CrawlPool(max(1, len(groups))) as pool:
+        futures = [
+            submit(
+                collect_group,
+                f"{g[0].name}+{len(g) - 1}",
+                g,
+                pool,
+                opener,
+                api_keys,
+                options.full,
+                share,
+            )
+            for g in groups
+        ]
+        results = [r for f in futures for r in f.result()]
+    results += [SourceResult(s, Collected(s.name), started, keys[s.name][1]) for s in skipped]
+    order = {s.name: i for i, s in enumerate(chosen)}
+    return sorted(results, key=lambda r: order[r.spec.name])
 
 
 def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:

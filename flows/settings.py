@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     min_interval: float = Field(1.0, description="Default seconds between requests to one host.")
     max_in_flight_per_host: int = Field(1, description="Default concurrent requests per host.")
     max_concurrency: int = Field(8, description="Concurrent requests across all hosts.")
+    fetch_processes: int = Field(
+        1,
+        ge=1,
+        description="Worker processes for the crawl (host groups); above 1 when it is CPU-bound.",
+    )
     connect_timeout: float = Field(10.0, description="Seconds to wait for a connection.")
     read_timeout: float = Field(30.0, description="Seconds to wait for data on a connection.")
     max_body_bytes: int = Field(20_000_000, description="Largest response body accepted.")

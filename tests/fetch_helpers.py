@@ -13,7 +13,7 @@ from sources.fetch.redact import Redactor
 from sources.fetch.replay import ReplayStore
 from sources.fetch.state import FetchState
 from sources.registry import SourceSpec
-from tests.httpserver import LocalServer
+from tests.httpserver import LocalServer, html
 
 SECRET = "S3cr3t-Key-0042"
 
@@ -44,6 +44,23 @@ def board_spec(*servers: LocalServer, path: str = "/board", **fields: Any) -> So
     }
     declared.update(fields)
     return SourceSpec(**declared)
+
+
+def paged(spec_fields: dict | None = None, pages: int = 4) -> dict:
+    """Source fields for a numbered board of ``pages`` pages, plus ``spec_fields``."""
+    fields: dict[str, Any] = {"paging": {"param": "page", "max_pages": pages}}
+    fields.update(spec_fields or {})
+    return fields
+
+
+def serve_pages(server: LocalServer, path: str = "/board") -> None:
+    """An endless board at ``path``: page N lists posts N0, N1, N2 and links page N+1."""
+
+    def answer(seen: Any) -> Any:
+        number = int(seen.query.split("page=")[1]) if "page=" in seen.query else 1
+        return html(board_page([number * 10 + i for i in range(3)], next_page=number + 1))
+
+    server.route(path, answer)
 
 
 def policy(**overrides: Any) -> FetchPolicy:

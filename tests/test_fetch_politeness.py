@@ -5,24 +5,10 @@ from __future__ import annotations
 from itertools import pairwise
 
 from sources.crawl import collect, collect_many
-from tests.fetch_helpers import board_page, board_spec, fetcher, responses
+from tests.fetch_helpers import board_page, board_spec, fetcher, paged, responses, serve_pages
 from tests.httpserver import Reply, gaps, html, local_servers
 
 ROBOTS_TEXT = {"Content-Type": "text/plain"}
-
-
-def paged(spec_fields: dict | None = None, pages: int = 4) -> dict:
-    fields = {"paging": {"param": "page", "max_pages": pages}}
-    fields.update(spec_fields or {})
-    return fields
-
-
-def serve_pages(server, path: str = "/board") -> None:
-    def answer(seen):
-        number = int(seen.query.split("page=")[1]) if "page=" in seen.query else 1
-        return html(board_page([number * 10 + i for i in range(3)], next_page=number + 1))
-
-    server.route(path, answer)
 
 
 def test_robots_disallow_skips_the_url_and_reports_it(tmp_path):

@@ -1,9 +1,12 @@
-"""The flow's own decisions: where API keys come from, and what a source's run status is."""
+"""The flow's own decisions: where API keys come from, what a source's run status is, and
+how its crawl is spread over threads or worker processes."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+import yaml
 
 import flows.pipeline as pipeline
 from flows.settings import Settings
@@ -82,3 +85,30 @@ def test_a_changed_layout_marks_the_source_and_keeps_what_was_loaded(data_dir):
         con.close()
     assert kept == [("172330",)]
     assert status == ("layout_changed",)
+
+
+REPLAYED = ("gtp_business", "kitech_business", "kosis_population", "ecos_macro")
+
+
+def _collect_replay(processes: int, overlay, monkeypatch) -> dict[str, tuple[str | None, int]]:
+    monkeypatch.setenv("FEZ_FETCH_PROCESSES", str(processes))
+    options = pipeline.RunOptions(
+        steps=("fetch",), sources=REPLAYED, replay=pipeline.SAMPLES, sources_overlay=str(overlay)
+    )
+    with ThreadPoolExecutor(4) as pool:
+        results, _ = pipeline._collect_all(
+            lambda t, *a: pool.submit(t.fn, *a), options, Settings(_env_file=None), "r1"
+        )
+    return {r.spec.name: (r.skipped, len(r.collected.records)) for r in results}
+
+
+def test_a_crawl_in_worker_processes_collects_what_threads_collect(data_dir, monkeypatch):
+    overlay = data_dir.parent / "no-waits.yaml"
+    overlay.write_text(
+        yaml.safe_dump({name: {"politeness": {"min_interval": 0}} for name in REPLAYED})
+    )
+    threads = _collect_replay(1, overlay, monkeypatch)
+    processes = _collect_replay(2, overlay, monkeypatch)
+    assert processes == threads
+    assert set(threads) == set(REPLAYED)
+    assert all(records for _, records in threads.values())

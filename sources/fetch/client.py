@@ -203,6 +203,11 @@ class Fetcher:
         self.robots = RobotsCache()
         self._environment: dict[str, dict[str, Any]] = {}
 
+    def limit_concurrency(self, max_concurrency: int) -> None:
+        """Lower the global limit, before any request: a crawl split over processes shares
+        the run's limit out between them."""
+        self.scheduler = HostScheduler(max_concurrency)
+
     def close(self) -> None:
         """Close the run's archive files and connections."""
         self.archive.close()
