@@ -36,7 +36,7 @@ from prefect.exceptions import MissingContextError
 from expectations.rows import validate_records
 from flows.runtime import new_run_id
 from flows.settings import Settings
-from flows.transform import DbtFailedError, run_dbt
+from flows.transform import PIPELINE_BUILD, DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source, record_source_run
 from sources.crawl import Collected, collect, collect_curated
 from sources.crawl_pool import CrawlPool, FetcherOpener, host_groups
@@ -240,7 +240,7 @@ def transform(settings: Settings, run_id: str) -> tuple[int, list[tuple[str, str
     logger = _logger()
     os.environ["FEZ_RUN_ID"] = run_id
     try:
-        outcome = run_dbt(["build"], settings.warehouse, settings.data_dir)
+        outcome = run_dbt(PIPELINE_BUILD, settings.warehouse, settings.data_dir)
     except DbtFailedError as exc:
         for failure in exc.failures:
             logger.error("dbt: %s", failure)

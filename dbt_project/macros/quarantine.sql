@@ -14,7 +14,13 @@
         record and rule. Runs before the model, so `new_rows` sees the model's old cursor.
     -#}
     insert into raw.quarantine (source, fetch_id, record, rule, reason, run_id, quarantined_at)
-    with failures as (
+    with suspects as materialized (
+        {#- one pass over the new rows; each rule then looks only at the few that fail one -#}
+        select *
+        from {{ source_relation }} as raw_row
+        where ({{ new_rows }}) and {{ typing_fails(rules) }}
+    ),
+    failures as (
         {% for rule in rules %}
         select
             raw_row.source,
@@ -22,8 +28,8 @@
             cast(to_json(raw_row) as json) as record,
             '{{ rule.rule }}' as rule,
             coalesce({{ rule.reason }}, 'failed {{ rule.rule }}') as reason
-        from {{ source_relation }} as raw_row
-        where ({{ new_rows }}) and coalesce({{ rule.fails }}, false)
+        from suspects as raw_row
+        where coalesce({{ rule.fails }}, false)
         {% if not loop.last %}union all{% endif %}
         {% endfor %}
     )

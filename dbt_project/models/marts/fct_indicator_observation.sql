@@ -1,20 +1,17 @@
--- One value per source, indicator, region and period (the latest revision); incremental on
--- the figures seen since the last run.
-{{
-    config(
-        materialized='incremental',
-        unique_key='observation_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+-- One value per source, indicator, region and period (the latest revision). A view over the
+-- incremental staging table: it only adds the observation id and the industrial complex, so
+-- storing the same ten million rows a second time would double the build for nothing.
+{{ config(materialized='view') }}
 
 with
 
 observations as (
 
-    select * from {{ ref('stg_stats__observations') }}
-    where {{ incremental_cursor('last_seen_at') }}
+    select
+        *,
+        {#- the indicator id's last dot-separated part: a complex slug, for complex figures -#}
+        string_split(indicator_id, '.')[-1] as id_suffix
+    from {{ ref('stg_stats__observations') }}
 
 ),
 
@@ -27,7 +24,8 @@ complexes as (
 final as (
 
     select
-        observations.observation_id,
+        observations.source_id || ':' || observations.indicator_id || ':'
+            || observations.region_code || ':' || observations.period as observation_id,
         observations.source_id,
         observations.table_id,
         observations.indicator_id,
@@ -40,10 +38,12 @@ final as (
         observations.unit,
         observations.revised_on,
         observations.first_seen_at,
-        observations.last_seen_at
+        observations.last_seen_at,
+        observations.loaded_at
     from observations
     left join complexes
-        on observations.indicator_id like '%.' || complexes.complex_code
+        on observations.id_suffix = complexes.complex_code
+        and contains(observations.indicator_id, '.')
         and observations.period_start >= coalesce(complexes.valid_from, date '0001-01-01')
         and observations.period_start <= coalesce(complexes.valid_to, date '9999-12-31')
 

@@ -1,6 +1,8 @@
--- Monthly indicators per region (the zone's city and districts, with Gyeonggi-do and the nation
--- for comparison), with month-on-month and year-on-year change. Industrial-complex figures
--- have their own mart.
+-- Monthly indicators of the zone's regions: those in the `regions` seed (Ansan-si and its
+-- districts, with Gyeonggi-do and the nation for comparison), with month-on-month and
+-- year-on-year change. Figures of other regions stay in fct_indicator_observation; a region
+-- added to the seed gets its history on the next full refresh of this model. Industrial-
+-- complex figures have their own mart.
 {{
     config(
         materialized='incremental',
@@ -14,7 +16,9 @@ with
 
 changes as (
 
-    {{ monthly_changes('complex_code is null') }}
+    {{ monthly_changes(
+        "complex_code is null and region_code in (select region_code from " ~ ref('regions') ~ ")"
+    ) }}
 
 ),
 

@@ -1,5 +1,5 @@
--- The latest typed version of each post. Incremental: a run reads only the posts with a
--- version seen since the last run, and all their versions (for first_seen_at).
+-- The latest typed version of each post. Incremental: a run reads the raw versions seen since
+-- the last run and weighs them against the version this model already holds for the post.
 {{
     config(
         materialized='incremental',
@@ -18,36 +18,12 @@ source as (
 
 ),
 
-{% if is_incremental() %}
-touched as (
-
-    select distinct source, post_id
-    from source
-    where {{ incremental_cursor('last_seen') }}
-
-),
-{% endif %}
-
 typed as (
 
-    select source.*
+    select *
     from source
-    {% if is_incremental() %}
-    semi join touched using (source, post_id)
-    {% endif %}
-    where not {{ typing_fails(announcement_typing_rules()) }}
-
-),
-
-latest as (
-
-    select
-        *,
-        min(first_seen) over (partition by source, post_id) as first_seen_at
-    from typed
-    qualify row_number() over (
-        partition by source, post_id order by last_seen desc, first_seen desc
-    ) = 1
+    where {{ incremental_cursor('last_seen') }}
+        and not {{ typing_fails(announcement_typing_rules()) }}
 
 ),
 
@@ -74,11 +50,27 @@ renamed as (
         posted_date,
         apply_start,
         apply_end,
-        first_seen_at,
+        first_seen as first_seen_at,
         last_seen as last_seen_at
 
-    from latest
+    from typed
+
+),
+
+versions as (
+
+    select * from renamed
+    {% if is_incremental() %}
+    union all by name
+    {{ held_versions('renamed', 'announcement_id') }}
+    {% endif %}
+
+),
+
+latest as (
+
+    {{ latest_versions('versions', 'announcement_id', 'last_seen_at desc, first_seen_at desc') }}
 
 )
 
-select * from renamed
+select *, {{ build_started_at() }} as loaded_at from latest

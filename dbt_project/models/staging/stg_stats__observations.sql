@@ -1,14 +1,21 @@
 -- The latest typed version of each figure: the newest revision, then the newest fetch.
--- Incremental like the announcements: only figures with a version seen since the last run.
+-- Incremental: a run reads the raw versions seen since the last run and weighs them against
+-- the version this model already holds for the same figure, so its cost follows the new rows
+-- and not the ten million kept. The figure's key is its source, indicator, region and period
+-- (an indicator id starts with its table id); `fct_indicator_observation` names it
+-- observation_id.
 {{
     config(
         materialized='incremental',
-        unique_key='observation_id',
+        unique_key=['source_id', 'indicator_id', 'region_code', 'period'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="{{ quarantine_typing_failures(source('raw', 'observations'), observation_typing_rules(), incremental_cursor('raw_row.last_seen')) }}",
     )
 }}
+
+{%- set figure = 'source_id, indicator_id, region_code, period' -%}
+{%- set newest = 'revised_on desc nulls last, last_seen_at desc' -%}
 
 with
 
@@ -18,39 +25,12 @@ source as (
 
 ),
 
-{% if is_incremental() %}
-touched as (
-
-    select distinct source, table_id, indicator_id, region_code, period
-    from source
-    where {{ incremental_cursor('last_seen') }}
-
-),
-{% endif %}
-
 typed as (
 
-    select source.*
+    select *
     from source
-    {% if is_incremental() %}
-    semi join touched using (source, table_id, indicator_id, region_code, period)
-    {% endif %}
-    where not {{ typing_fails(observation_typing_rules()) }}
-
-),
-
-latest as (
-
-    select
-        *,
-        min(first_seen) over (
-            partition by source, table_id, indicator_id, region_code, period
-        ) as first_seen_at
-    from typed
-    qualify row_number() over (
-        partition by source, table_id, indicator_id, region_code, period
-        order by as_of desc nulls last, last_seen desc
-    ) = 1
+    where {{ incremental_cursor('last_seen') }}
+        and not {{ typing_fails(observation_typing_rules()) }}
 
 ),
 
@@ -58,7 +38,6 @@ renamed as (
 
     select
         ---------- ids
-        source || ':' || indicator_id || ':' || region_code || ':' || period as observation_id,
         source as source_id,
         table_id,
         indicator_id,
@@ -86,11 +65,48 @@ renamed as (
 
         ---------- dates
         as_of as revised_on,
-        first_seen_at,
+        first_seen as first_seen_at,
         last_seen as last_seen_at
 
-    from latest
+    from typed
+
+),
+
+{% if is_incremental() %}
+versions as (
+
+    select * from renamed
+    union all by name
+    {{ held_versions('renamed', figure) }}
+
+),
+
+latest as (
+
+    {{ latest_versions('versions', figure, newest) }}
 
 )
+{% else %}
+{#- A full build: most figures have one version, and only the others need sorting. -#}
+revised as (
 
-select * from renamed
+    select {{ figure }}
+    from renamed
+    group by all
+    having count(*) > 1
+
+),
+
+latest as (
+
+    select * from renamed
+    anti join revised using ({{ figure }})
+    union all by name
+    {{ latest_versions(
+        '(select * from renamed semi join revised using (' ~ figure ~ '))', figure, newest
+    ) }}
+
+)
+{% endif %}
+
+select *, {{ build_started_at() }} as loaded_at from latest
