@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from flows.dbt_extras import quarantine_counts, source_freshness
-from flows.transform import run_dbt
+from flows.transform import DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source
 
 RUN_DATE = "2025-10-15"
@@ -191,3 +191,28 @@ def test_source_freshness_reports_each_raw_table(built: Path):
     assert statuses["raw.announcements"] == "pass"
     assert statuses["raw.observations_monthly"] == "pass"
     assert statuses["raw.observations_annual"] == "no data"
+
+
+def test_a_build_tests_the_rows_it_wrote_and_a_plain_dbt_test_all_of_them(built: Path):
+    """A figure duplicated by an earlier build (loaded_at in the past) escapes the next
+    build's tests of the ten-million-row models, and a plain `dbt test` finds it."""
+    warehouse = built / "warehouse.duckdb"
+    duplicate = (
+        "insert into stg_stats__observations select * from stg_stats__observations "
+        "where period = '2025-09' and region_code = '41270'"
+    )
+    con = connect(warehouse)
+    con.execute(duplicate)
+    con.close()
+    try:
+        run_dbt(["build", "-s", "fct_indicator_observation", *VARS], warehouse, built)
+        with pytest.raises(DbtFailedError, match="unique_combination_of_columns_fct_indicator"):
+            run_dbt(["test", "-s", "fct_indicator_observation", *VARS], warehouse, built)
+    finally:
+        con = connect(warehouse)
+        con.execute(
+            "delete from stg_stats__observations where rowid = (select max(rowid) "
+            "from stg_stats__observations where period = '2025-09' and region_code = '41270')"
+        )
+        con.close()
+    run_dbt(["test", "-s", "fct_indicator_observation", *VARS], warehouse, built)

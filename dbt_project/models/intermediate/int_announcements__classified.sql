@@ -42,11 +42,17 @@ announcements as (
 
 matches as (
 
+    {#- the first matching rule per announcement: an aggregate, cheaper than a window here -#}
     select
         announcements.announcement_id,
-        rules.category,
-        rules.field || ':' || rules.keyword as matched_rule,
-        rules.priority
+        arg_min(
+            {
+                'category': rules.category,
+                'matched_rule': rules.field || ':' || rules.keyword,
+                'priority': rules.priority
+            },
+            (rules.priority, rules.keyword)
+        ) as rule
     from announcements
     inner join rules
         on contains(
@@ -58,9 +64,7 @@ matches as (
             end,
             rules.keyword
         )
-    qualify row_number() over (
-        partition by announcements.announcement_id order by rules.priority, rules.keyword
-    ) = 1
+    group by announcements.announcement_id
 
 ),
 
@@ -68,9 +72,9 @@ classified as (
 
     select
         announcements.announcement_id,
-        coalesce(matches.category, 'notice') as category,
-        matches.matched_rule,
-        matches.priority as rule_priority,
+        coalesce(matches.rule.category, 'notice') as category,
+        matches.rule.matched_rule,
+        matches.rule.priority as rule_priority,
         rules_version.rules_version,
         announcements.last_seen_at
     from announcements

@@ -57,19 +57,9 @@ renamed as (
 
 ),
 
-versions as (
-
-    select * from renamed
-    {% if is_incremental() %}
-    union all by name
-    {{ held_versions('renamed', 'announcement_id') }}
-    {% endif %}
-
-),
-
 latest as (
 
-    {{ latest_versions('versions', 'announcement_id', 'last_seen_at desc, first_seen_at desc') }}
+    {{ newest_versions('renamed', 'announcement_id', 'last_seen_at desc, first_seen_at desc') }}
 
 )
 

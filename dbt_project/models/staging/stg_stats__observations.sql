@@ -72,41 +72,10 @@ renamed as (
 
 ),
 
-{% if is_incremental() %}
-versions as (
-
-    select * from renamed
-    union all by name
-    {{ held_versions('renamed', figure) }}
-
-),
-
 latest as (
 
-    {{ latest_versions('versions', figure, newest) }}
+    {{ newest_versions('renamed', figure, newest) }}
 
 )
-{% else %}
-{#- A full build: most figures have one version, and only the others need sorting. -#}
-revised as (
-
-    select {{ figure }}
-    from renamed
-    group by all
-    having count(*) > 1
-
-),
-
-latest as (
-
-    select * from renamed
-    anti join revised using ({{ figure }})
-    union all by name
-    {{ latest_versions(
-        '(select * from renamed semi join revised using (' ~ figure ~ '))', figure, newest
-    ) }}
-
-)
-{% endif %}
 
 select *, {{ build_started_at() }} as loaded_at from latest
