@@ -10,24 +10,13 @@ from sources.crawl_pool import CrawlPool, collect_in_processes, host_groups
 from sources.fetch.archive import warc_files
 from sources.fetch.state import SeenPosts
 from sources.registry import SourceSpec
-from tests.fetch_helpers import GTP_LIKE_LIST, board_spec, fetcher, paged, serve_pages
+from tests.fetch_helpers import board_spec, fetcher, paged, serve_pages
 from tests.httpserver import gaps, local_servers
+from tests.pages import board_spec as example_board
 
 
 def _spec(name: str, *hosts: str) -> SourceSpec:
-    return SourceSpec(
-        name=name,
-        title=name,
-        description="A board that is never fetched.",
-        institution="gtp",
-        licence="test",
-        kind="html_board",
-        parser="board",
-        record_type="announcement",
-        hosts=list(hosts),
-        requests=[{"url": f"http://{hosts[0]}/"}],
-        options=GTP_LIKE_LIST,
-    )
+    return example_board().model_copy(update={"name": name, "hosts": list(hosts)})
 
 
 def test_sources_sharing_a_host_land_in_one_group():
