@@ -186,6 +186,29 @@ def test_an_edited_post_is_a_new_snapshot_version_and_a_rebuild_adds_no_quaranti
     ]
 
 
+def test_a_revised_figure_replaces_the_held_one_and_keeps_when_it_was_first_seen(built: Path):
+    warehouse = built / "warehouse.duckdb"
+    figure = "where region_code = '41270' and period = '2025-09'"
+    (first_seen,) = _query(
+        warehouse, f"select first_seen_at from fct_indicator_observation {figure}"
+    )
+    con = connect(warehouse)
+    _load(
+        con,
+        "observation",
+        [_population("41270", "2025-09", 619500.0, as_of=date(2025, 10, 20))],
+        "run-3",
+    )
+    con.close()
+    run_dbt(["build", *VARS], warehouse, built)
+    assert _query(
+        warehouse,
+        f"select value, revised_on, first_seen_at from fct_indicator_observation {figure}",
+    ) == [(619500.0, date(2025, 10, 20), first_seen[0])]
+    month = "where region_code = '41270' and month = '2025-09'"
+    assert _query(warehouse, f"select mom_change from mart_zone_monthly {month}") == [(-380.0,)]
+
+
 def test_source_freshness_reports_each_raw_table(built: Path):
     statuses = {f.source: f.status for f in source_freshness(built / "warehouse.duckdb", built)}
     assert statuses["raw.announcements"] == "pass"
