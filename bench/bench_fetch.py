@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import Figure, save
 from sources.crawl_pool import CrawlPool, collect_in_processes
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
@@ -176,19 +177,38 @@ def report(result: dict) -> str:
     )
 
 
+def figures(result: dict) -> list[Figure]:
+    scenario: Scenario = result["scenario"]
+    label = f"crawl {scenario.name} ({scenario.pages} pages x {scenario.interval} s)"
+    return [
+        Figure(f"{label}: wall / politeness bound", result["wall"] / scenario.bound, "×",
+               scenario.target),
+        Figure(f"{label}: peak requests in flight per host", result["peak"], "", 1),
+        Figure(f"{label}: errors", len(result["errors"]), "", 0),
+        Figure(f"{label}: archive re-parse (1 core)", result["reparse_rate"], "pages/s", 500,
+               at_most=False),
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small scenarios for a smoke run")
     parser.add_argument(
         "--processes", type=int, default=2, help="crawl worker processes (FEZ_FETCH_PROCESSES)"
     )
+    parser.add_argument("--json", type=Path, help="also write the figures here (python -m bench)")
     args = parser.parse_args()
     scenarios = [Scenario("a", 25, 0.2, 1.05), Scenario("b", 100, 0.05, 1.3)]
     if args.quick:
         scenarios = [Scenario("quick", 5, 0.05, 1.3)]
+    found: list[Figure] = []
     for scenario in scenarios:
         with tempfile.TemporaryDirectory(prefix="bench_fetch_") as tmp:
-            print(report(run(scenario, Path(tmp), args.processes)), flush=True)
+            result = run(scenario, Path(tmp), args.processes)
+            print(report(result), flush=True)
+            found.extend(figures(result))
+    if args.json:
+        save(found, args.json)
 
 
 if __name__ == "__main__":
