@@ -37,8 +37,8 @@ from sources.crawl_pool import CrawlPool, collect_in_processes
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
-from sources.fetch.reparse import reparse_archive
 from sources.registry import SourceSpec
+from sources.reparse import reparse_archive
 from tests.fetch_helpers import GTP_LIKE_LIST, board_page
 from tests.httpserver import LocalServer, Reply
 

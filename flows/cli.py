@@ -42,7 +42,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from flows.locking import RunLockedError
     from flows.transform import DbtFailedError
     from flows.warehouse import WarehouseLockedError
-    from sources.fetch.record import BundleExistsError
+    from sources.record import BundleExistsError
     from sources.registry import SourceDeclarationError
 
     return (
@@ -238,9 +238,9 @@ def record(
     """Fetch live and write a replay bundle (manifest + one file per response)."""
     from flows.runtime import new_run_id
     from sources.fetch.client import open_fetcher
-    from sources.fetch.record import record_bundle
     from sources.fetch.replay import SAMPLES_DIR
     from sources.keys import missing_key_message
+    from sources.record import record_bundle
     from sources.registry import load_sources, select_sources
 
     settings = _settings()

@@ -42,10 +42,10 @@ from sources.crawl import Collected, collect, collect_curated
 from sources.crawl_pool import CrawlPool, FetcherOpener, host_groups
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor
-from sources.fetch.reparse import reparse_archive
 from sources.fetch.replay import open_replay
 from sources.keys import missing_key_message
 from sources.registry import SourceSpec, load_sources, select_sources
+from sources.reparse import reparse_archive
 
 STEPS = ("fetch", "transform", "check", "publish")
 SAMPLES = "samples"

@@ -10,9 +10,9 @@ import pytest
 
 from sources.crawl import collect
 from sources.fetch.archive import ArchivedExchange, WarcArchive, read_exchanges, warc_files
-from sources.fetch.record import BundleExistsError, record_bundle
-from sources.fetch.reparse import reparse_archive
 from sources.fetch.replay import ReplayStore, open_replay
+from sources.record import BundleExistsError, record_bundle
+from sources.reparse import reparse_archive
 from tests.fetch_helpers import SECRET, board_page, board_spec, fetcher, redactor
 from tests.httpserver import Reply, html, local_servers
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sources.fetch.charset import decode
+from sources.parsers.charset import decode
 from sources.registry import RequestSpec, SourceSpec, first_error
 
 
