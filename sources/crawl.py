@@ -1,11 +1,20 @@
 """Crawl sources: fetch their requests, parse each page, follow what the parser returns.
 
-Numbered list pages are requested one after another. Paging stops at the first page that
-yields no records, at a page that is unchanged since the last run (304 or same body), at a
-page whose posts were all seen in earlier runs (the board's high-water mark), or after the
-declared ``max_pages``. ``full=True`` ignores what earlier runs saw. ``collect_many`` crawls
-several sources at once, one thread each; the fetcher's per-host gates keep every host's
-pace whatever the number of threads.
+The crawler owns paging and what counts as seen. A list page reports its posts (their ids,
+pinned or not, and the record or detail request that completes each); the crawler follows
+the detail pages of posts it has not stored before (each post once a run) and decides the
+next page. Paging stops at a page with no new, non-pinned post (pinned 「공지」 rows repeat on
+every page, past the last one too), at an empty page, at a page unchanged since the last run
+(304 or same body), at a page that failed, or after the declared ``max_pages``.
+
+What counts as seen is staged in ``Collected.state_updates`` and committed only once the
+records are stored: a post is seen once its record (or its removal) was stored, and a list
+page's validators are kept only once every post on it was stored. A post whose detail page
+failed stays owed (``board_pending``): the next run re-reads the board, unconditionally,
+until it meets the post again. A removal (a detail page that answers 404/410 or says the
+post was deleted) is a tombstone in ``Collected.removed``. ``full=True`` ignores what earlier
+runs saw. ``collect_many`` crawls several sources at once, one thread each; the fetcher's
+per-host gates keep every host's pace whatever the number of threads.
 
 API answers that carry an error (``sources/parsers/api_errors.py``) steer the crawl: a key
 problem stops the source, a short rate limit waits and retries once, a daily quota or a long
@@ -17,22 +26,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sources.fetch.client import Fetcher, FetchResult
-from sources.fetch.replay import replay_key
-from sources.fetch.state import SeenPosts, StateUpdate
-from sources.parsers import Page, ParseError, ParseResult, get_parser
+from sources.fetch.identity import spec_key
+from sources.fetch.state import PendingPosts, SeenPosts, StateUpdate, Validators
+from sources.parsers import ListedPost, Page, ParseError, ParseResult, get_parser
 from sources.parsers.api_errors import ApiConfigError, QuotaError
-from sources.registry import RequestSpec, SourceSpec
+from sources.spec import RequestSpec, SourceSpec
 
 MAX_REQUESTS_PER_RUN = 1000
 API_KINDS = {"json_api", "xml_api"}
 MAX_QUOTA_WAIT = 60.0
+GONE_STATUSES = frozenset({404, 410})
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +51,10 @@ log = logging.getLogger(__name__)
 class Collected:
     """Everything one source produced in a run: records, the fetches behind them, errors.
 
-    ``state_updates`` (validators and post ids seen) are committed by ``collect`` unless it
-    was told not to, so a caller can commit them only once the records are stored.
+    ``removed`` holds tombstones (``source``, ``post_id``, ``fetch_id``, ``reason``) of posts
+    whose detail page says they are gone. ``state_updates`` (validators, post ids stored and
+    owed) are committed by ``collect`` unless it was told not to, so a caller can commit them
+    only once the records are stored.
     """
 
     source: str
@@ -52,6 +64,7 @@ class Collected:
     warnings: list[str] = field(default_factory=list)
     state_updates: list[StateUpdate] = field(default_factory=list)
     no_data: list[str] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _fill(value: str, api_key: str | None) -> str:
@@ -84,42 +97,87 @@ def _page_request(spec: SourceSpec, request: RequestSpec, number: int) -> Reques
     )
 
 
-def _board_key(fetcher: Fetcher, request: RequestSpec) -> str:
-    """A board's identity across runs: its first request without the page, secrets redacted."""
-    url = request.url
-    if request.params:
-        url += ("&" if "?" in url else "?") + "&".join(
-            f"{k}={v}" for k, v in request.params.items()
-        )
-    body = "&".join(f"{k}={v}" for k, v in (request.data or {}).items())
-    return replay_key(request.method, url, body, fetcher.redactor)
+def _next_page(spec: SourceSpec, request: RequestSpec) -> RequestSpec | None:
+    """The list page after ``request``, or None after the declared ``max_pages``."""
+    paging, number = spec.paging, request.meta.get("page")
+    if paging is None or number is None or number - paging.start + 1 >= paging.max_pages:
+        return None
+    return _page_request(spec, request, number + 1)
 
 
-class _Boards:
-    """Post ids per board: seen in earlier runs, and seen in this one."""
+class SelectorTally:
+    """How many pages of a run each declared selector matched on; one that matched nothing
+    on most of them means the source's markup has moved."""
 
-    def __init__(self, spec: SourceSpec, fetcher: Fetcher, full: bool):
-        self.spec, self.fetcher, self.full = spec, fetcher, full
-        self.earlier: dict[str, set[str]] = {}
-        self.now: dict[str, set[str]] = {}
+    def __init__(self) -> None:
+        self.pages: Counter[str] = Counter()
+        self.misses: Counter[str] = Counter()
 
-    def open(self, board: str) -> None:
-        state = self.fetcher.state
-        known = state.seen_posts(self.spec.name, board) if state and not self.full else set()
-        self.earlier[board], self.now[board] = known, set()
+    def add(self, selectors: Mapping[str, bool]) -> None:
+        for selector, matched in selectors.items():
+            self.pages[selector] += 1
+            self.misses[selector] += not matched
 
-    def only_seen(self, board: str, records: list[dict[str, Any]]) -> bool:
-        """Record the page's post ids; true when every one was seen in an earlier run."""
-        ids = {str(r["post_id"]) for r in records if r.get("post_id") is not None}
-        self.now[board] |= ids
-        return bool(ids) and ids <= self.earlier[board]
-
-    def updates(self) -> list[SeenPosts]:
+    def warnings(self, source: str) -> list[str]:
         return [
-            SeenPosts(self.spec.name, board, frozenset(ids))
-            for board, ids in self.now.items()
-            if ids
+            f"layout_changed: {source}: {selector} matched nothing on {self.misses[selector]} "
+            f"of {pages} pages"
+            for selector, pages in self.pages.items()
+            if self.misses[selector] * 2 > pages
         ]
+
+
+def tombstone(spec: SourceSpec, post_id: str, fetch_id: str, reason: str) -> dict[str, Any]:
+    """The record of a post the source removed."""
+    return {"source": spec.name, "post_id": post_id, "fetch_id": fetch_id, "reason": reason}
+
+
+@dataclass
+class _ListPage:
+    """A list page of this run: its validators are kept once all its posts are stored."""
+
+    validators: Validators | None
+    waiting: set[str] = field(default_factory=set)
+    failed: bool = False
+
+
+class _Board:
+    """One board of a source (a declared request without its page number) in this run."""
+
+    def __init__(self, spec: SourceSpec, fetcher: Fetcher, request: RequestSpec, full: bool):
+        self.spec, self.key = spec, spec_key(request, fetcher.redactor)
+        state = fetcher.state if not full else None
+        self.earlier = state.seen_posts(spec.name, self.key) if state else set()
+        self.owed = state.pending_posts(spec.name, self.key) if state else set()
+        self.met: set[str] = set()
+        self.handled: set[str] = set()
+        self.stored: set[str] = set()
+        self.requested: set[str] = set()
+        self.read_to_end = False
+
+    def updates(self) -> tuple[list[StateUpdate], list[str]]:
+        """What to commit for this board, and a warning for owed posts given up on."""
+        name, key = self.spec.name, self.key
+        updates: list[StateUpdate] = []
+        if self.stored:
+            updates.append(SeenPosts(name, key, frozenset(self.stored)))
+        failed = self.requested - self.stored
+        if failed:
+            updates.append(PendingPosts(name, key, frozenset(failed)))
+        lost = self.owed - self.met if self.read_to_end else set()
+        if not lost:
+            return updates, []
+        updates.append(PendingPosts(name, key, frozenset(lost), dropped=True))
+        ids = ", ".join(sorted(lost))
+        return updates, [f"{name}: owed post(s) {ids} no longer listed; not retried any more"]
+
+
+@dataclass
+class _Item:
+    request: RequestSpec
+    board: _Board | None = None
+    page: _ListPage | None = None
+    post_id: str | None = None
 
 
 def collect(
@@ -132,67 +190,169 @@ def collect(
 ) -> Collected:
     """Crawl one source. ``full`` re-crawls everything; ``commit=False`` leaves the state
     updates in ``Collected.state_updates`` for the caller to commit."""
-    parse = get_parser(spec.parser)
-    out = Collected(spec.name)
     if spec.kind == "curated_csv":
         return collect_curated(spec)
-    boards = _Boards(spec, fetcher, full)
-    queue: deque[tuple[RequestSpec, str | None]] = deque()
-    for request in start_requests(spec, api_key):
-        if spec.paging:
-            board = _board_key(fetcher, request)
-            boards.open(board)
-            queue.append((_page_request(spec, request, spec.paging.start), board))
-        else:
-            queue.append((request, None))
-    waited: set[str] = set()
-    while queue and len(out.fetches) < MAX_REQUESTS_PER_RUN:
-        request, board = queue.popleft()
-        result = fetcher.fetch(spec, request, conditional=not full)
+    crawl = _Crawl(spec, fetcher, full)
+    crawl.run(api_key)
+    out = crawl.out
+    if commit and fetcher.state is not None:
+        fetcher.state.commit(out.state_updates)
+    return out
+
+
+class _Crawl:
+    def __init__(self, spec: SourceSpec, fetcher: Fetcher, full: bool):
+        self.spec, self.fetcher, self.full = spec, fetcher, full
+        self.parse = get_parser(spec.parser)
+        self.out = Collected(spec.name)
+        self.queue: deque[_Item] = deque()
+        self.boards: list[_Board] = []
+        self.tally = SelectorTally()
+
+    def run(self, api_key: str | None) -> None:
+        spec = self.spec
+        for request in start_requests(spec, api_key):
+            board = _Board(spec, self.fetcher, request, self.full)
+            self.boards.append(board)
+            first = _page_request(spec, request, spec.paging.start) if spec.paging else request
+            self.queue.append(_Item(first, board))
+        waited: set[str] = set()
+        while self.queue and len(self.out.fetches) < MAX_REQUESTS_PER_RUN:
+            item = self.queue.popleft()
+            try:
+                self._step(item, waited)
+            except _StopSource:
+                break
+        for board in self.boards:
+            updates, warnings = board.updates()
+            self.out.state_updates.extend(updates)
+            self.out.warnings.extend(warnings)
+        self.out.warnings.extend(self.tally.warnings(spec.name))
+
+    def _is_list(self, item: _Item) -> bool:
+        return item.board is not None and item.post_id is None
+
+    def _step(self, item: _Item, waited: set[str]) -> None:
+        spec, out, request = self.spec, self.out, item.request
+        listing = self._is_list(item)
+        owed = listing and item.board is not None and bool(item.board.owed - item.board.met)
+        result = self.fetcher.fetch(spec, request, conditional=not self.full and not owed)
         out.fetches.extend(result.exchanges())
         out.warnings.extend(f"{r.url}: {r.warning}" for r in result.exchanges() if r.warning)
         if result.not_modified:
-            continue
+            return
+        if item.post_id is not None and result.status in GONE_STATUSES:
+            self._removed(item, result.fetch_id, f"HTTP {result.status}")
+            return
         if not result.ok and not (spec.kind in API_KINDS and result.status and result.body):
-            out.errors.append(f"{result.url}: {result.error}")
-            continue
+            self._failed(item, f"{result.url}: {result.error}")
+            return
         try:
-            parsed = parse(_page(spec, request, result))
+            parsed = self.parse(_page(spec, request, result))
         except ApiConfigError as exc:
             out.errors.append(f"{result.url}: {exc} (source stopped for this run)")
-            break
+            raise _StopSource from exc
         except QuotaError as exc:
             short_wait = exc.retry_after is not None and exc.retry_after <= MAX_QUOTA_WAIT
             if short_wait and request.model_dump_json() not in waited:
                 waited.add(request.model_dump_json())
                 time.sleep(exc.retry_after)
-                queue.appendleft((request, board))
-                continue
+                self.queue.appendleft(item)
+                return
             out.errors.append(f"{result.url}: {exc} (rest of the source deferred to the next run)")
-            break
+            raise _StopSource from exc
         except ParseError as exc:
-            out.errors.append(f"{result.url}: {exc}")
-            continue
+            self._failed(item, f"{result.url}: {exc}")
+            return
         if not result.ok:
-            out.errors.append(f"{result.url}: {result.error}")
-            continue
+            self._failed(item, f"{result.url}: {result.error}")
+            return
         if parsed.outcome == "no_data":
             out.no_data.append(result.url)
+        out.warnings.extend(parsed.warnings)
+        self.tally.add(parsed.selectors)
+        posts = parsed.posts
+        if posts is None and listing and spec.paging:
+            posts = [_listed(r) for r in parsed.records if r.get("post_id") is not None]
+        if listing and posts is not None:
+            self._list_page(item, result, posts)
+            if parsed.posts is None:
+                self.queue.extend(_Item(follow) for follow in parsed.follow)
+            return
+        for post_id in parsed.removed:
+            self._removed(_Item(request, item.board, item.page, post_id), result.fetch_id)
         for record in parsed.records:
             record["fetch_id"] = result.fetch_id
         out.records.extend(parsed.records)
-        out.warnings.extend(parsed.warnings)
-        queue.extend((follow, None) for follow in parsed.follow)
+        self.queue.extend(_Item(follow) for follow in parsed.follow)
         if result.validators:
             out.state_updates.append(result.validators)
-        if board is not None and parsed.records and not boards.only_seen(board, parsed.records):
-            number = request.meta["page"]
-            if number - spec.paging.start + 1 < spec.paging.max_pages:
-                queue.append((_page_request(spec, request, number + 1), board))
-    out.state_updates.extend(boards.updates())
-    if commit and fetcher.state is not None:
-        fetcher.state.commit(out.state_updates)
-    return out
+        if item.post_id is not None and parsed.records:
+            self._stored(item)
+
+    def _list_page(self, item: _Item, result: FetchResult, posts: list[ListedPost]) -> None:
+        board = item.board
+        assert board is not None
+        page = _ListPage(result.validators)
+        new = False
+        for post in posts:
+            post_id = post.post_id
+            fresh = post_id not in board.earlier
+            if post_id in board.owed:
+                board.met.add(post_id)
+            if post_id in board.handled:
+                continue
+            new = new or (fresh and not post.pinned)
+            board.handled.add(post_id)
+            if post.record is not None:
+                post.record["fetch_id"] = result.fetch_id
+                self.out.records.append(post.record)
+                board.stored.add(post_id)
+            elif post.detail is None:
+                board.stored.add(post_id)
+            elif fresh:
+                page.waiting.add(post_id)
+                board.requested.add(post_id)
+                self.queue.append(_Item(post.detail, board, page, post_id))
+        self._maybe_done(page)
+        following = _next_page(self.spec, item.request)
+        if posts and (new or board.owed - board.met):
+            if following is not None:
+                self.queue.append(_Item(following, board))
+            else:
+                board.read_to_end = True
+        elif not posts:
+            board.read_to_end = True
+
+    def _maybe_done(self, page: _ListPage | None) -> None:
+        if page is not None and not page.waiting and not page.failed and page.validators:
+            self.out.state_updates.append(page.validators)
+
+    def _stored(self, item: _Item) -> None:
+        assert item.board is not None and item.post_id is not None
+        item.board.stored.add(item.post_id)
+        if item.page is not None and item.post_id in item.page.waiting:
+            item.page.waiting.discard(item.post_id)
+            self._maybe_done(item.page)
+
+    def _removed(self, item: _Item, fetch_id: str, reason: str = "deleted post page") -> None:
+        assert item.post_id is not None
+        self.out.removed.append(tombstone(self.spec, item.post_id, fetch_id, reason))
+        if item.board is not None:
+            self._stored(item)
+
+    def _failed(self, item: _Item, error: str) -> None:
+        self.out.errors.append(error)
+        if item.page is not None:
+            item.page.failed = True
+
+
+class _StopSource(Exception):
+    """The rest of the source waits for the next run."""
+
+
+def _listed(record: dict[str, Any]) -> ListedPost:
+    return ListedPost(str(record["post_id"]), record=record)
 
 
 def collect_curated(spec: SourceSpec) -> Collected:

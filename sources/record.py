@@ -18,8 +18,8 @@ import yaml
 
 from sources.crawl import Collected, collect_many
 from sources.fetch.client import Fetcher, FetchResult
-from sources.fetch.replay import replay_key
-from sources.registry import SourceSpec
+from sources.fetch.identity import request_key
+from sources.spec import SourceSpec
 
 KEPT_HEADERS = ("content-type", "location", "etag", "last-modified", "retry-after")
 _EXTENSIONS = {"html": ".html", "json": ".json", "xml": ".xml", "rss": ".xml", "csv": ".csv"}
@@ -46,7 +46,7 @@ def write_bundle(fetcher: Fetcher, results: Iterable[FetchResult], folder: Path)
         if result.status is None or result.request.kind == "robots":
             continue
         body = _request_body(fetcher, result)
-        last[replay_key(result.method, result.url, body, fetcher.redactor)] = result
+        last[request_key(result.method, result.url, body, fetcher.redactor)] = result
     folder.mkdir(parents=True)
     entries = []
     for number, result in enumerate(last.values(), start=1):

@@ -2,16 +2,33 @@
 
 A declaration is data (URLs, hosts, paging, politeness, parser options); the parser it names
 is code in ``sources/parsers``. ``--sources-overlay`` files are merged over the declarations,
-so the same sources can be pointed at a mirror or a test server without editing them.
+so the same sources can be pointed at a mirror or a test server without editing them. Each
+source's parser options are checked when the sources load, so a bad key fails the run
+before any request, naming the file and the key.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
+
+from sources.parsers import ParseError, check_options, plan_requests
+from sources.spec import Paging, Politeness, RequestSpec, SourceSpec, first_error
+
+__all__ = [
+    "Paging",
+    "Politeness",
+    "RequestSpec",
+    "SourceDeclarationError",
+    "SourceSpec",
+    "UnknownSourceError",
+    "first_error",
+    "load_sources",
+    "select_sources",
+]
 
 SOURCES_DIR = Path(__file__).parent
 
@@ -29,68 +46,6 @@ class UnknownSourceError(KeyError):
 
 class SourceDeclarationError(ValueError):
     """A YAML declaration that does not follow the schema."""
-
-
-class RequestSpec(BaseModel):
-    """One request the crawler makes; parsers return more of them to follow links."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    url: str
-    method: Literal["GET", "POST"] = "GET"
-    params: dict[str, str] = Field(default_factory=dict)
-    data: dict[str, str] | None = None
-    kind: str = "list"
-    meta: dict[str, Any] = Field(default_factory=dict)
-
-
-class Politeness(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    min_interval: float | None = None
-    max_in_flight: int | None = None
-
-
-class Paging(BaseModel):
-    """Numbered list pages: ``param`` counts from ``start`` up to ``max_pages`` pages a run."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    param: str
-    start: int = 1
-    max_pages: int = 1
-    in_body: bool = False
-
-
-class SourceSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    title: str
-    description: str
-    institution: str
-    licence: str
-    kind: Literal["html_board", "json_api", "xml_api", "rss", "curated_csv"]
-    parser: str
-    record_type: Literal["announcement", "observation"]
-    hosts: list[str]
-    allow_private_hosts: bool = False
-    homepage: str | None = None
-    verified: bool = True
-    cadence: str = "daily"
-    api_key: str | None = None
-    encoding: str | None = None
-    politeness: Politeness = Field(default_factory=Politeness)
-    paging: Paging | None = None
-    requests: list[RequestSpec] = Field(default_factory=list)
-    options: dict[str, Any] = Field(default_factory=dict)
-    file: Path | None = None
-
-
-def first_error(exc: ValidationError) -> str:
-    """The first validation error as one line: ``field.sub: message``."""
-    first = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
 
 
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -113,11 +68,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _with_planned_requests(spec: SourceSpec, path: Path) -> SourceSpec:
-    """The spec with the requests its parser plans from ``options`` after the declared ones."""
-    from sources.parsers import ParseError, plan_requests
-
+def _checked(spec: SourceSpec, path: Path) -> SourceSpec:
+    """The spec with its parser's options checked, and the requests its parser plans from
+    them appended to the declared ones."""
     try:
+        check_options(spec)
         planned = plan_requests(spec)
     except ParseError as exc:
         raise SourceDeclarationError(f"{path}: {exc}") from exc
@@ -139,7 +94,7 @@ def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[
             spec = SourceSpec(**raw, file=path)
         except ValidationError as exc:
             raise SourceDeclarationError(f"{path}: {first_error(exc)}") from exc
-        specs[spec.name] = _with_planned_requests(spec, path)
+        specs[spec.name] = _checked(spec, path)
     unknown = sorted(set(overrides) - set(specs))
     if unknown:
         raise UnknownSourceError(unknown, sorted(specs))

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from sources.crawl import Collected
 from sources.fetch.archive import StoredExchange, read_exchanges, warc_files
 from sources.parsers import Page, ParseError, Parser, get_parser
-from sources.registry import RequestSpec, SourceSpec
+from sources.spec import RequestSpec, SourceSpec
 
 
 def _parsable(exchange: StoredExchange) -> bool:

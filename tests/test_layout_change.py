@@ -4,7 +4,8 @@ from sources.crawl import collect
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
-from sources.fetch.replay import RecordedAnswer, ReplayStore, replay_key
+from sources.fetch.identity import request_key
+from sources.fetch.replay import RecordedAnswer, ReplayStore
 from sources.registry import Paging, RequestSpec
 from tests.pages import FIXTURES, SECRET_PARAMS, board_spec
 
@@ -15,7 +16,7 @@ HTML = [("Content-Type", "text/html;charset=UTF-8")]
 def fetcher_for(pages: dict[str, str], tmp_path) -> Fetcher:
     redactor = Redactor(SECRET_PARAMS)
     answers = {
-        replay_key("GET", url, None, redactor): RecordedAnswer(
+        request_key("GET", url, None, redactor): RecordedAnswer(
             200, "OK", HTML, (FIXTURES / name).read_bytes()
         )
         for url, name in pages.items()

@@ -3,7 +3,8 @@
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
-from sources.fetch.replay import RecordedAnswer, ReplayStore, replay_key
+from sources.fetch.identity import request_key
+from sources.fetch.replay import RecordedAnswer, ReplayStore
 from sources.probe import format_probe, probe
 from sources.registry import RequestSpec
 from tests.pages import FIXTURES, SECRET_PARAMS, board_spec
@@ -15,7 +16,7 @@ def fetcher_for(url: str, fixture: str, tmp_path) -> Fetcher:
     redactor = Redactor(SECRET_PARAMS)
     body = (FIXTURES / fixture).read_bytes()
     answer = RecordedAnswer(200, "OK", [("Content-Type", "text/html;charset=UTF-8")], body)
-    store = ReplayStore({replay_key("GET", url, None, redactor): answer}, redactor, "test")
+    store = ReplayStore({request_key("GET", url, None, redactor): answer}, redactor, "test")
     policy = FetchPolicy(user_agent="tests")
     return Fetcher(build_session(policy, store), WarcArchive(tmp_path, "run"), policy, redactor)
 

@@ -28,12 +28,13 @@ from urllib3.util.retry import Retry
 
 from sources.fetch.archive import ArchivedExchange, WarcArchive
 from sources.fetch.hosts import HostGuard, HostRefusedError
+from sources.fetch.identity import request_key
 from sources.fetch.politeness import HostDeferredError, HostScheduler
 from sources.fetch.redact import Redactor
-from sources.fetch.replay import ReplayAdapter, ReplayMissError, ReplayStore, replay_key
+from sources.fetch.replay import ReplayAdapter, ReplayMissError, ReplayStore
 from sources.fetch.robots import RobotsCache, RobotsRules, rules_from_answer
 from sources.fetch.state import FetchState, Validators
-from sources.registry import RequestSpec, SourceSpec
+from sources.spec import RequestSpec, SourceSpec
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -221,7 +222,9 @@ class Fetcher:
         prepared = self.session.prepare_request(
             requests.Request(request.method, request.url, params=request.params, data=request.data)
         )
-        key = replay_key(prepared.method or "GET", prepared.url or "", prepared.body, self.redactor)
+        key = request_key(
+            prepared.method or "GET", prepared.url or "", prepared.body, self.redactor
+        )
         known = self.state.validators(key) if self.state and conditional else None
         if known and known.etag:
             prepared.headers["If-None-Match"] = known.etag

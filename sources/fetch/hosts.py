@@ -13,7 +13,7 @@ import socket
 import threading
 from urllib.parse import urlsplit
 
-from sources.registry import SourceSpec
+from sources.spec import SourceSpec
 
 
 class HostRefusedError(Exception):

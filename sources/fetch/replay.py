@@ -12,7 +12,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 import yaml
@@ -20,6 +19,7 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3 import HTTPResponse
 
 from sources.fetch.archive import read_exchanges, warc_files
+from sources.fetch.identity import request_key
 from sources.fetch.redact import Redactor
 
 SAMPLES_DIR = Path(__file__).parents[1] / "samples"
@@ -37,20 +37,6 @@ class RecordedAnswer:
     body: bytes
 
 
-def _canonical_query(query: str) -> str:
-    return urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
-
-
-def replay_key(method: str, url: str, body: bytes | str | None, redactor: Redactor) -> str:
-    """A request's identity for lookup: method, redacted URL with sorted query, sorted form body."""
-    parts = urlsplit(redactor.url(url))
-    url = urlunsplit(parts._replace(query=_canonical_query(parts.query), fragment=""))
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", errors="replace")
-    form = _canonical_query(redactor.url("?" + body)[1:]) if body else ""
-    return f"{method.upper()} {url} {form}".strip()
-
-
 class ReplayStore:
     def __init__(self, answers: dict[str, RecordedAnswer], redactor: Redactor, origin: str):
         self.answers = answers
@@ -62,7 +48,7 @@ class ReplayStore:
         answers: dict[str, RecordedAnswer] = {}
         for manifest in sorted(root.glob("*/manifest.yaml")):
             for entry in yaml.safe_load(manifest.read_text(encoding="utf-8")) or []:
-                key = replay_key(entry["method"], entry["url"], entry.get("body"), redactor)
+                key = request_key(entry["method"], entry["url"], entry.get("body"), redactor)
                 answers[key] = RecordedAnswer(
                     status=int(entry.get("status", 200)),
                     reason=entry.get("reason", ""),
@@ -85,12 +71,12 @@ class ReplayStore:
             for exchange in read_exchanges(path):
                 if exchange.status is None or exchange.status == 304 or exchange.truncated:
                     continue
-                key = replay_key(exchange.method, exchange.url, exchange.request_body, redactor)
+                key = request_key(exchange.method, exchange.url, exchange.request_body, redactor)
                 answers[key] = RecordedAnswer(exchange.status, "", exchange.headers, exchange.body)
         return cls(answers, redactor, f"the archive ({', '.join(str(p) for p in paths)})")
 
     def lookup(self, request: requests.PreparedRequest) -> RecordedAnswer:
-        key = replay_key(request.method or "GET", request.url or "", request.body, self.redactor)
+        key = request_key(request.method or "GET", request.url or "", request.body, self.redactor)
         try:
             return self.answers[key]
         except KeyError:

@@ -1,8 +1,13 @@
-"""What earlier runs saw: HTTP validators per URL and post ids per board.
+"""What earlier runs saw: HTTP validators per URL, post ids per board, and posts still owed.
 
 A small SQLite file under ``<data_dir>/state/``, separate from the warehouse so fetching needs
 no warehouse lock. Keys are redacted request identities, so no secret is stored. Updates are
-staged by the crawler and committed once a source's pages were parsed (see ``crawl.collect``).
+staged by the crawler and committed once the run's records are stored (``flows/pipeline.py``),
+so a crash or a failed load leaves the state of the last stored run.
+
+``board_posts`` holds the posts stored from each board; ``board_pending`` the posts a list
+page showed whose record could not be stored (a detail page that failed): the next run reads
+the board until it meets them again.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ create table if not exists board_posts (
     first_seen text not null,
     primary key (source, board, post_id)
 );
+create table if not exists board_pending (
+    source text not null,
+    board text not null,
+    post_id text not null,
+    since text not null,
+    primary key (source, board, post_id)
+);
 """
 
 
@@ -44,12 +56,24 @@ class Validators:
 
 @dataclass(frozen=True)
 class SeenPosts:
+    """Posts whose records were stored: no longer pending."""
+
     source: str
     board: str
     post_ids: frozenset[str]
 
 
-StateUpdate = Validators | SeenPosts
+@dataclass(frozen=True)
+class PendingPosts:
+    """Posts listed but not stored (``dropped``: pending posts no longer to wait for)."""
+
+    source: str
+    board: str
+    post_ids: frozenset[str]
+    dropped: bool = False
+
+
+StateUpdate = Validators | SeenPosts | PendingPosts
 
 
 class FetchState:
@@ -80,6 +104,14 @@ class FetchState:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def pending_posts(self, source: str, board: str) -> set[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "select post_id from board_pending where source = ? and board = ?",
+                (source, board),
+            ).fetchall()
+        return {r[0] for r in rows}
+
     def commit(self, updates: Iterable[StateUpdate]) -> None:
         now = datetime.now(UTC).isoformat()
         with self._lock:
@@ -98,14 +130,28 @@ class FetchState:
                             ),
                         )
                     else:
-                        self._db.executemany(
-                            "insert or ignore into board_posts values (?, ?, ?, ?)",
-                            [(update.source, update.board, p, now) for p in update.post_ids],
-                        )
+                        self._commit_posts(update, now)
                 self._db.execute("commit")
             except BaseException:
                 self._db.execute("rollback")
                 raise
+
+    def _commit_posts(self, update: SeenPosts | PendingPosts, now: str) -> None:
+        rows = [(update.source, update.board, p) for p in update.post_ids]
+        forget = "delete from board_pending where source = ? and board = ? and post_id = ?"
+        if isinstance(update, SeenPosts):
+            self._db.executemany(
+                "insert or ignore into board_posts values (?, ?, ?, ?)",
+                [(*row, now) for row in rows],
+            )
+            self._db.executemany(forget, rows)
+        elif update.dropped:
+            self._db.executemany(forget, rows)
+        else:
+            self._db.executemany(
+                "insert or ignore into board_pending values (?, ?, ?, ?)",
+                [(*row, now) for row in rows],
+            )
 
     def close(self) -> None:
         self._db.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources.registry import SourceSpec
+from sources.spec import SourceSpec
 
 FIELDS = (
     "post_id", "url", "title", "posted_date", "department", "category_hint", "apply_start",

@@ -17,14 +17,25 @@ from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
+from pydantic import BaseModel, ConfigDict
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.announcement import announcement
 from sources.parsers.dates import parse_date, parse_period
 from sources.parsers.markup import block_text
 
 SITE = "https://www.bizinfo.go.kr/"
 DEFAULT_REGIONS = ["경기", "안산"]
+
+
+class Options(BaseModel):
+    """Keep programmes whose regions name one of ``regions``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regions: list[str] = DEFAULT_REGIONS
+
+
 # Our name for a field ← the names it goes by in the JSON API and in the RSS feed.
 ALIASES = {
     "id": ("pblancId", "seq"),
@@ -136,7 +147,7 @@ def _record(page: Page, item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def parse(page: Page) -> ParseResult:
-    regions = page.spec.options.get("regions", DEFAULT_REGIONS)
+    regions = parse_options(page.spec, Options).regions
     items = read_items(page)
     records = [
         record

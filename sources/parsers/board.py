@@ -4,14 +4,19 @@ A source's ``options`` say where the rows are and how to read them (see ``BoardO
 ``mode: generic`` lets ``board_generic`` find the list by itself. List pages give one row per
 post; pinned 「공지」 rows repeat on every page, so they are read from the first page only.
 
-With ``detail`` declared, each kept row is followed to its detail page, carrying the list
-fields in ``RequestSpec.meta``; the detail page returns the complete record and the list page
-returns none. The detail page's contact line is kept in ``raw_payload["contact"]`` (the
-warehouse has no column for it yet). Since the crawler pages only after a page that returned
-records, the list page then asks for the next page itself.
+A list page reports its posts (``ParseResult.posts``: id, pinned, and the record or the
+detail request that completes each one); the crawler decides which to follow, what counts as
+seen and whether to read the next page. With ``detail`` declared, each kept row is followed to
+its detail page, carrying the list fields in ``RequestSpec.meta``; the detail page returns the
+complete record and the list page returns none. The detail page's contact line is kept in
+``raw_payload["contact"]`` (the warehouse has no column for it yet); its posting date fills
+the list's when the list shows none. A detail page that says the post was deleted
+(``deleted_text``) reports the post as removed.
 
 A normal 200 list page that yields no posts (unless it says the board is empty), or posts
-without dates, adds a ``layout_changed: …`` warning: the source's markup has moved.
+without dates, adds a ``layout_changed: …`` warning: the source's markup has moved. A detail
+page reports whether its declared ``body``, ``fields`` and ``posted`` selectors matched; the
+crawler flags the source when one matches nothing on most detail pages of a run.
 """
 
 from __future__ import annotations
@@ -25,16 +30,17 @@ from typing import Any, Literal
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import ListedPost, Page, ParseError, ParseResult
 from sources.parsers.announcement import FIELDS, announcement
 from sources.parsers.board_detail import read_detail
 from sources.parsers.board_generic import find_board
 from sources.parsers.board_rows import css, declared_row, parse_html
 from sources.parsers.dates import KST
-from sources.parsers.markup import node_text
-from sources.registry import RequestSpec, SourceSpec, first_error
+from sources.parsers.markup import node_text, read_date
+from sources.spec import RequestSpec, SourceSpec, first_error
 
 EMPTY_BOARD = "등록된 게시글이 존재하지 않습니다."
+DELETED_POST = ["삭제된 게시물", "삭제된 게시글", "존재하지 않는 게시물", "존재하지 않는 게시글"]
 _MISSING = object()
 
 
@@ -63,6 +69,7 @@ class DetailOptions(BaseModel):
     data: dict[str, str] = {}
     body: str | None = None
     fields: str | None = None
+    posted: str | None = None
     attachments: str | None = None
     attachment_url: str | None = None
     attachment_id: str | None = None
@@ -81,6 +88,7 @@ class BoardOptions(BaseModel):
     closed_text: list[str] = ["마감"]
     pinned_text: list[str] = ["공지"]
     empty_text: list[str] = [EMPTY_BOARD]
+    deleted_text: list[str] = DELETED_POST
     exclude_titles: list[str] = []
     min_confidence: float = 0.5
     detail: DetailOptions | None = None
@@ -103,6 +111,9 @@ class BoardOptions(BaseModel):
         if self.detail and self.detail.method == "GET":
             return self.detail.url.format(id=post_id)
         return list_url
+
+
+Options = BoardOptions
 
 
 @cache
@@ -161,12 +172,11 @@ def _is_first_page(page: Page) -> bool:
     return paging is None or number is None or number == paging.start
 
 
-def _keep(rows: list[dict[str, Any]], opts: BoardOptions, first_page: bool) -> list[dict]:
+def _keep(rows: list[dict[str, Any]], first_page: bool) -> list[dict]:
+    """Each post once; pinned rows repeat on every page, so only the first page's count."""
     kept, seen = [], set()
     for row in rows:
         if row["post_id"] in seen or (row.get("pinned") and not first_page):
-            continue
-        if any(word in row["title"] for word in opts.exclude_titles):
             continue
         seen.add(row["post_id"])
         kept.append(row)
@@ -177,19 +187,6 @@ def _record(spec: SourceSpec, row: dict[str, Any]) -> dict[str, Any]:
     extra = {k: v for k, v in (row.get("extra") or {}).items() if v}
     listed = {k: row.get(k) for k in FIELDS if k in row}
     return announcement(spec, **listed, raw_payload=extra or None)
-
-
-def next_page(spec: SourceSpec, request: RequestSpec) -> RequestSpec | None:
-    """The list page after ``request``, or None after the declared ``max_pages``."""
-    paging, number = spec.paging, request.meta.get("page")
-    if paging is None or number is None or number - paging.start + 1 >= paging.max_pages:
-        return None
-    meta = {**request.meta, "page": number + 1}
-    if paging.in_body:
-        data = {**(request.data or {}), paging.param: str(number + 1)}
-        return request.model_copy(update={"data": data, "meta": meta})
-    params = {**request.params, paging.param: str(number + 1)}
-    return request.model_copy(update={"params": params, "meta": meta})
 
 
 def _to_meta(record: dict[str, Any]) -> dict[str, Any]:
@@ -205,19 +202,29 @@ def _detail_request(opts: BoardOptions, record: dict[str, Any]) -> RequestSpec:
         method=detail.method,
         data={k: v.format(id=post_id) for k, v in detail.data.items()} or None,
         kind="detail",
-        meta={"record": _to_meta(record)},
+        meta={"post_id": post_id, "record": _to_meta(record)},
     )
+
+
+def _listed(page: Page, opts: BoardOptions, row: dict[str, Any]) -> ListedPost:
+    post_id, pinned = str(row["post_id"]), bool(row.get("pinned"))
+    if any(word in row["title"] for word in opts.exclude_titles):
+        return ListedPost(post_id, pinned)
+    record = _record(page.spec, row)
+    if opts.detail is None:
+        return ListedPost(post_id, pinned, record=record)
+    return ListedPost(post_id, pinned, detail=_detail_request(opts, record))
 
 
 def _parse_list(page: Page, opts: BoardOptions) -> ParseResult:
     rows, warnings = read_rows(page, opts)
-    kept = _keep(rows, opts, _is_first_page(page))
-    records = [_record(page.spec, row) for row in kept]
-    if opts.detail is None:
-        return ParseResult(records=records, warnings=warnings)
-    follow = [_detail_request(opts, record) for record in records]
-    more = next_page(page.spec, page.request) if rows else None
-    return ParseResult(follow=follow + ([more] if more else []), warnings=warnings)
+    posts = [_listed(page, opts, row) for row in _keep(rows, _is_first_page(page))]
+    return ParseResult(
+        records=[p.record for p in posts if p.record is not None],
+        follow=[p.detail for p in posts if p.detail is not None],
+        warnings=warnings,
+        posts=posts,
+    )
 
 
 # -- detail pages -------------------------------------------------------------------------
@@ -233,23 +240,51 @@ def _from_meta(meta: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _post_id(page: Page) -> str:
+    post_id = page.request.meta.get("post_id")
+    if post_id is None:
+        post_id = (page.request.meta.get("record") or {}).get("post_id")
+    if post_id is None:
+        raise ParseError("a detail page requested without its post id in meta")
+    return str(post_id)
+
+
+def _matched(soup: BeautifulSoup, detail: DetailOptions) -> dict[str, bool]:
+    """Whether each declared selector that every detail page should have matched."""
+    declared = {"body": detail.body, "fields": detail.fields, "posted": detail.posted}
+    return {
+        f"detail.{name} '{selector}'": soup.select_one(selector) is not None
+        for name, selector in declared.items()
+        if selector
+    }
+
+
 def _parse_detail(page: Page, opts: BoardOptions) -> ParseResult:
+    detail = opts.detail
+    assert detail is not None
+    post_id = _post_id(page)
+    soup = BeautifulSoup(page.text, "lxml")
+    selectors = _matched(soup, detail)
+    body_found = not detail.body or selectors[f"detail.body '{detail.body}'"]
+    if not body_found and any(text in page.text for text in opts.deleted_text):
+        return ParseResult(removed=[post_id])
     listed = page.request.meta.get("record", _MISSING)
     if listed is _MISSING:
         raise ParseError("a detail page requested without its list record in meta['record']")
-    detail = opts.detail
-    assert detail is not None
     record = _from_meta(listed)
+    posted = soup.select_one(detail.posted) if detail.posted else None
     found = read_detail(
-        BeautifulSoup(page.text, "lxml"),
+        soup,
         page.url,
-        record["post_id"],
+        post_id,
         body=detail.body,
         fields=detail.fields,
         attachments=detail.attachments,
         attachment_url=detail.attachment_url,
         attachment_id=re.compile(detail.attachment_id) if detail.attachment_id else None,
     )
+    if posted is not None:
+        found["posted_date"] = read_date(node_text(posted), opts.date_formats)
     for key in ("department", "posted_date", "apply_start", "apply_end"):
         if record.get(key) is None:
             record[key] = found[key]
@@ -259,7 +294,7 @@ def _parse_detail(page: Page, opts: BoardOptions) -> ParseResult:
         attachments=found["attachments"],
         raw_payload={k: v for k, v in extra.items() if v} or None,
     )
-    return ParseResult(records=[record])
+    return ParseResult(records=[record], selectors=selectors)
 
 
 def parse(page: Page) -> ParseResult:

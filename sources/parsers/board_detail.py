@@ -36,7 +36,9 @@ PERIOD_LABELS = (
 )
 DEPARTMENT_LABELS = ("담당부서", "소관부서", "주관부서", "부서명", "부서")
 CONTACT_LABELS = ("연락처", "전화번호", "문의처", "문의", "사업담당자", "담당자")
-POSTED_LABELS = ("등록일", "작성일", "게시일", "공고일")
+POSTED_LABELS = (
+    "등록일", "등록일자", "작성일", "작성일자", "게시일", "게시일자", "공고일", "공고일자",
+)  # fmt: skip
 FILE_LINK = re.compile(
     r"(FileDown|fileDown|download|Download|atchFile|\.(?:hwpx?|pdf|docx?|xlsx?|zip|pptx?)\b)"
 )

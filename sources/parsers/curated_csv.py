@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, HttpUrl, ValidationError
 
 from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.observations import split_value
-from sources.registry import RequestSpec, SourceSpec, first_error
+from sources.spec import RequestSpec, SourceSpec, first_error
 
 COLUMNS = [
     "indicator_id", "indicator_name", "region_code", "region_name", "period", "period_type",
@@ -51,6 +51,9 @@ class CuratedOptions(BaseModel):
     csv: str
     provenance: str
     table_id: str
+
+
+Options = CuratedOptions
 
 
 def curated_options(spec: SourceSpec) -> CuratedOptions:

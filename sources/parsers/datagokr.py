@@ -30,7 +30,7 @@ from sources.parsers.api_errors import (
 )
 from sources.parsers.observations import period_start, split_value
 from sources.parsers.regions import region_codes
-from sources.registry import RequestSpec, SourceSpec
+from sources.spec import RequestSpec, SourceSpec
 
 API = "data.go.kr"
 REGION_SCHEME = "kicox_complex"
@@ -62,6 +62,9 @@ class ComplexTable(BaseModel):
     operations: list[str] = Field(default_factory=list)
     months: list[str] = Field(default_factory=list)
     page_size: int = Field(100, ge=1, le=1000)
+
+
+Options = ComplexTable
 
 
 def table_options(spec: SourceSpec) -> ComplexTable:

@@ -23,7 +23,7 @@ from sources.parsers.api_errors import (
     no_data_result,
 )
 from sources.parsers.observations import split_value
-from sources.registry import RequestSpec, SourceSpec
+from sources.spec import RequestSpec, SourceSpec
 
 API = "ECOS"
 BASE = "https://ecos.bok.or.kr/api/StatisticSearch"
@@ -59,6 +59,9 @@ class EcosOptions(BaseModel):
 
     series: list[Series] = Field(min_length=1)
     rows_per_request: int = Field(1000, ge=1, le=100_000)
+
+
+Options = EcosOptions
 
 
 def ecos_options(spec: SourceSpec) -> EcosOptions:

@@ -28,7 +28,7 @@ from sources.parsers.api_errors import (
 )
 from sources.parsers.observations import period_start, split_value
 from sources.parsers.regions import region_codes
-from sources.registry import RequestSpec, SourceSpec
+from sources.spec import RequestSpec, SourceSpec
 
 API = "KOSIS"
 ENDPOINT = "https://kosis.kr/openapi/Param/statisticsParameterData.do"
@@ -71,6 +71,9 @@ class KosisTable(BaseModel):
             if "+" in code or code.upper() == "ALL" or not code:
                 raise ValueError(f"{name}: fix each axis to one code (got {code!r})")
         return axes
+
+
+Options = KosisTable
 
 
 def table_options(spec: SourceSpec) -> KosisTable:

@@ -11,11 +11,21 @@ import json
 import re
 from typing import Any
 
-from sources.parsers import Page, ParseError, ParseResult
+from pydantic import BaseModel, ConfigDict
+
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.announcement import announcement
 from sources.parsers.dates import parse_date
 
 PINNED_BADGES = ("중요", "공지")
+
+
+class Options(BaseModel):
+    """``detail_url`` builds a notice's link from its id (``{id}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    detail_url: str
 
 
 def _posted(value: Any) -> Any:
@@ -45,7 +55,7 @@ def parse(page: Page) -> ParseResult:
         return ParseResult(
             warnings=[f"layout_changed: {where}: no ds_infoList list (keys: {keys})"]
         )
-    detail_url = page.spec.options["detail_url"]
+    detail_url = parse_options(page.spec, Options).detail_url
     first_page = _is_first_page(page)
     records, undated = [], 0
     for row in rows:

@@ -13,8 +13,9 @@ import json
 from typing import Any
 
 from bs4 import BeautifulSoup
+from pydantic import BaseModel, ConfigDict
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.announcement import announcement
 from sources.parsers.dates import parse_datetime_kst
 from sources.parsers.markup import clean_text
@@ -22,6 +23,14 @@ from sources.parsers.markup import clean_text
 DEFAULT_REGIONS = ["전국", "경기", "안산"]
 DETAIL_URL = "https://www.k-startup.go.kr/web/contents/bizpbanc-ongoing.do?schM=view&pbancSn={id}"
 OK_CODES = ("00", "0", "INFO-000")
+
+
+class Options(BaseModel):
+    """Keep announcements whose ``supt_regin`` names one of ``regions``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    regions: list[str] = DEFAULT_REGIONS
 
 
 def _gateway_error(soup: BeautifulSoup) -> str | None:
@@ -112,7 +121,7 @@ def _record(page: Page, row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def parse(page: Page) -> ParseResult:
-    regions = page.spec.options.get("regions", DEFAULT_REGIONS)
+    regions = parse_options(page.spec, Options).regions
     records = []
     for row in read_rows(page):
         region = _text(row, "supt_regin")

@@ -12,13 +12,22 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bs4 import BeautifulSoup
+from pydantic import BaseModel, ConfigDict
 
-from sources.parsers import Page, ParseError, ParseResult
+from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.announcement import announcement
 from sources.parsers.dates import KST, parse_date
 from sources.parsers.markup import block_text, clean_text
 
 DEFAULT_KEYWORDS = ["경제자유구역", "안산사이언스밸리", "사이언스밸리", "안산"]
+
+
+class Options(BaseModel):
+    """Keep news items that mention one of ``keywords``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keywords: list[str] = DEFAULT_KEYWORDS
 
 
 def _posted(text: str):
@@ -45,7 +54,7 @@ def parse(page: Page) -> ParseResult:
     if channel is None:
         where = f"{page.spec.name}: {page.url}"
         return ParseResult(warnings=[f"layout_changed: {where}: no RSS <channel> in the answer"])
-    keywords = page.spec.options.get("keywords", DEFAULT_KEYWORDS)
+    keywords = parse_options(page.spec, Options).keywords
     records = []
     for node in channel.find_all("item"):
         item = _item(node)
