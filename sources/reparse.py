@@ -3,7 +3,10 @@
 Each archived 2xx response (robots.txt, cut-short bodies and errors left out) is mapped to
 its source by the WARC-Fez-Source header, rebuilt as the ``Page`` its parser saw, and parsed
 again. The same body fetched again from the same URL is parsed once: its records keep the
-fetch id of the first fetch that brought it.
+fetch id of the first fetch that brought it. A detail page archived as 404/410, or one that
+says its post was deleted, gives the post's tombstone as the crawl did. A damaged archive
+record is skipped and reported as an error of its source (so the source is not ``ok``);
+every intact record of the file is still read.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from sources.crawl import Collected
+from sources.crawl import GONE_STATUSES, Collected, SelectorTally, tombstone
 from sources.fetch.archive import StoredExchange, read_exchanges, warc_files
 from sources.parsers import Page, ParseError, Parser, get_parser
 from sources.spec import RequestSpec, SourceSpec
@@ -63,8 +66,16 @@ def reparse_archive(
         collected = out[name] = Collected(name)
         parse: Parser = get_parser(spec.parser)
         done: set[bytes] = set()
+        tally = SelectorTally()
         for path in warc_files([raw_dir / name]) if (raw_dir / name).is_dir() else []:
-            for exchange in read_exchanges(path):
+            damaged: list[str] = []
+            for exchange in read_exchanges(path, damaged):
+                gone = _gone(exchange)
+                if gone is not None:
+                    collected.removed.append(
+                        tombstone(spec, gone, exchange.fetch_id, f"HTTP {exchange.status}")
+                    )
+                    continue
                 if not _parsable(exchange):
                     continue
                 identity = hashlib.sha256(
@@ -89,4 +100,20 @@ def reparse_archive(
                     record["fetch_id"] = exchange.fetch_id
                 collected.records.extend(parsed.records)
                 collected.warnings.extend(parsed.warnings)
+                collected.removed.extend(
+                    tombstone(spec, post_id, exchange.fetch_id, "deleted post page")
+                    for post_id in parsed.removed
+                )
+                tally.add(parsed.selectors)
+            collected.errors.extend(damaged)
+        collected.warnings.extend(tally.warnings(name))
     return out
+
+
+def _gone(exchange: StoredExchange) -> str | None:
+    """The post id of a detail page archived as gone (404/410), else None."""
+    if exchange.request_kind != "detail" or exchange.status not in GONE_STATUSES:
+        return None
+    meta = exchange.request_meta
+    post_id = meta.get("post_id") or (meta.get("record") or {}).get("post_id")
+    return str(post_id) if post_id is not None else None

@@ -169,3 +169,40 @@ def test_record_writes_a_bundle_that_replays(tmp_path):
     replayed = collect(spec, fetcher(tmp_path / "again", replay=open_replay(bundle, redactor())))
     assert without_fetch_ids(replayed.records) == without_fetch_ids(recorded[spec.name].records)
     assert len(replayed.records) == 6
+
+
+def damaged_archive(tmp_path: Path) -> tuple[Path, list[int]]:
+    """Three exchanges of test_board in one WARC file; the offsets of their records."""
+    archive = WarcArchive(tmp_path / "raw", "run1")
+    offsets = [archive.write("test_board", exchange(n)).offset for n in (1, 2, 3)]
+    archive.close()
+    return archive.path_for("test_board", exchange(1).fetched_at), offsets
+
+
+def test_a_damaged_first_record_loses_only_itself(tmp_path):
+    path, offsets = damaged_archive(tmp_path)
+    data = bytearray(path.read_bytes())
+    for at in range(offsets[0] + 40, offsets[0] + 46):
+        data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    damaged: list[str] = []
+    assert [e.fetch_id for e in read_exchanges(path, damaged)] == ["fetch2", "fetch3"]
+    (damage,) = damaged
+    assert damage.startswith(f"{path}: damaged record at offset 0: does not inflate")
+    with local_servers(1) as (server,):
+        spec = board_spec(server)
+        (collected,) = reparse_archive(tmp_path / "raw", {spec.name: spec}).values()
+    assert [r["post_id"] for r in collected.records] == ["2", "3"]
+    assert collected.errors == damaged
+
+
+def test_a_file_cut_mid_record_reports_the_cut(tmp_path):
+    path, offsets = damaged_archive(tmp_path)
+    with path.open("r+b") as handle:
+        handle.truncate(offsets[2] + 30)
+    damaged: list[str] = []
+    assert [e.fetch_id for e in read_exchanges(path, damaged)] == ["fetch1", "fetch2"]
+    assert damaged == [
+        f"{path}: damaged record at offset {offsets[2]}: cut short (the file ends mid-record); "
+        "skipped"
+    ]

@@ -2,9 +2,14 @@
 
 Files live under ``<raw>/<source>/<yyyy-mm-dd>/<run_id>.warc.gz``, one per source and run, and
 are only ever appended to. Each record is its own gzip member and is flushed as soon as it is
-written, so a crash mid-write leaves every earlier record readable (``read_exchanges`` stops
-at the damaged tail). An exchange is a response record (or a metadata record when no
-response came) followed by its request record; both carry the fetch id.
+written, so a crash mid-write leaves every earlier record readable. An exchange is a response
+record (or a metadata record when no response came) followed by its request record; both
+carry the fetch id.
+
+Reading survives damage: a member that does not inflate or parse (flipped bytes, a file cut
+mid-record) is skipped, reading resynchronises on the next gzip member, and every intact
+exchange is kept. Each damaged place is reported (file, offset, cause) to the caller's
+``damaged`` list, so a reparse or replay can say what it lost.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -194,25 +200,70 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def read_exchanges(path: Path) -> Iterator[StoredExchange]:
-    """The exchanges in one WARC file, in write order; a damaged tail ends the file."""
-    main: dict[str, tuple[Any, bytes, int]] = {}
-    with path.open("rb") as handle:
-        records = ArchiveIterator(handle)
+GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def _members(data: bytes, damaged: list[str], path: Path) -> Iterator[tuple[int, bytes]]:
+    """Each gzip member that inflates, with its offset; a damaged one is reported and reading
+    goes on at the next gzip header."""
+    offset = 0
+    while offset < len(data):
+        inflater = zlib.decompressobj(wbits=31)
         try:
-            for record in records:
-                if record.rec_type in ("response", "metadata"):
-                    record_id = record.rec_headers.get_header("WARC-Record-ID")
-                    main[record_id] = (record, record.content_stream().read(), records.offset)
-                elif record.rec_type == "request":
-                    pending = main.pop(record.rec_headers.get_header("WARC-Concurrent-To"), None)
-                    if pending is not None:
-                        yield _exchange(path, *pending, record)
-        except Exception as exc:
-            log.warning("%s: damaged after the last complete record (%s)", path, exc)
+            member = inflater.decompress(data[offset:])
+            complete = inflater.eof
+        except zlib.error as exc:
+            member, complete, cause = b"", False, f"does not inflate ({exc})"
+        else:
+            cause = "cut short (the file ends mid-record)"
+        if complete:
+            yield offset, member
+            offset = len(data) - len(inflater.unused_data)
+            continue
+        following = data.find(GZIP_MAGIC, offset + 1)
+        damaged.append(f"{path}: damaged record at offset {offset}: {cause}; skipped")
+        if following < 0:
+            return
+        offset = following
 
 
-def _exchange(path: Path, record: Any, body: bytes, offset: int, request: Any) -> StoredExchange:
+def _record(member: bytes) -> Any | None:
+    """The one WARC record in an inflated member, its payload read; None if it is not one."""
+    try:
+        record = next(iter(ArchiveIterator(BytesIO(member))))
+        return record, record.content_stream().read()
+    except Exception:
+        return None
+
+
+def read_exchanges(path: Path, damaged: list[str] | None = None) -> Iterator[StoredExchange]:
+    """The exchanges in one WARC file, in write order, each intact one even after damage.
+
+    Damage is appended to ``damaged`` (one line per damaged place) or, without a list, logged.
+    """
+    found: list[str] = [] if damaged is None else damaged
+    start = len(found)
+    main: dict[str, tuple[Any, bytes, int]] = {}
+    for offset, member in _members(path.read_bytes(), found, path):
+        read = _record(member)
+        if read is None:
+            found.append(f"{path}: damaged record at offset {offset}: not a WARC record; skipped")
+            continue
+        record, payload = read
+        if record.rec_type in ("response", "metadata"):
+            main[record.rec_headers.get_header("WARC-Record-ID")] = (record, payload, offset)
+        elif record.rec_type == "request":
+            pending = main.pop(record.rec_headers.get_header("WARC-Concurrent-To"), None)
+            if pending is not None:
+                yield _exchange(path, *pending, record, payload)
+    if damaged is None:
+        for line in found[start:]:
+            log.warning("%s", line)
+
+
+def _exchange(
+    path: Path, record: Any, body: bytes, offset: int, request: Any, request_body: bytes
+) -> StoredExchange:
     head = record.rec_headers
     described = json.loads(head.get_header("WARC-Fez-Request") or "{}")
     is_response = record.rec_type == "response"
@@ -222,7 +273,7 @@ def _exchange(path: Path, record: Any, body: bytes, offset: int, request: Any) -
         fetch_id=head.get_header("WARC-Fez-Fetch-Id") or "",
         url=head.get_header("WARC-Target-URI") or "",
         method=request.http_headers.protocol,
-        request_body=request.content_stream().read(),
+        request_body=request_body,
         request_kind=described.get("kind", "list"),
         request_meta=described.get("meta", {}),
         fetched_at=head.get_header("WARC-Date") or "",

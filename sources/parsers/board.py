@@ -14,9 +14,10 @@ the list's when the list shows none. A detail page that says the post was delete
 (``deleted_text``) reports the post as removed.
 
 A normal 200 first list page that yields no posts (unless it says the board is empty; a
-later page without posts is past the board's end), or posts without dates, adds a ``layout_changed: …`` warning: the source's markup has moved. A detail
-page reports whether its declared ``body``, ``fields`` and ``posted`` selectors matched; the
-crawler flags the source when one matches nothing on most detail pages of a run.
+later page without posts is past the board's end), or posts without dates, adds a
+``layout_changed: …`` warning: the source's markup has moved. A detail page reports whether
+its declared ``body``, ``fields`` and ``posted`` selectors matched; the crawler flags the
+source when one matches nothing on most detail pages of a run.
 """
 
 from __future__ import annotations
