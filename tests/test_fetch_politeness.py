@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import pytest
+
 from sources.crawl import collect, collect_many
 from tests.fetch_helpers import board_page, board_spec, fetcher, paged, responses, serve_pages
 from tests.httpserver import Reply, gaps, html, local_servers
@@ -140,3 +142,13 @@ def test_a_name_resolving_to_loopback_is_refused_unless_declared_private(tmp_pat
         assert server.requests == []
         allowed = board_spec(server, hosts=hosts, requests=[{"url": url}], allow_private_hosts=True)
         assert fetcher(tmp_path).fetch(allowed, allowed.requests[0]).ok
+
+
+@pytest.mark.parametrize("host", ["169.254.169.254", "[fe80::1]", "100.100.100.200"])
+def test_a_declared_metadata_or_link_local_address_is_refused(tmp_path, host):
+    with local_servers(1) as (server,):
+        url = f"http://{host}/latest/meta-data/"
+        spec = board_spec(server, hosts=[host], requests=[{"url": url}])
+        refused = fetcher(tmp_path).fetch(spec, spec.requests[0])
+    assert refused.outcome == "refused" and "metadata" in refused.error
+    assert refused.warc_file is None

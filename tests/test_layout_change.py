@@ -3,8 +3,8 @@
 from sources.crawl import collect
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
-from sources.fetch.redact import Redactor
 from sources.fetch.identity import request_key
+from sources.fetch.redact import Redactor
 from sources.fetch.replay import RecordedAnswer, ReplayStore
 from sources.registry import Paging, RequestSpec
 from tests.pages import FIXTURES, SECRET_PARAMS, board_spec

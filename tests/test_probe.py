@@ -2,8 +2,8 @@
 
 from sources.fetch.archive import WarcArchive
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
-from sources.fetch.redact import Redactor
 from sources.fetch.identity import request_key
+from sources.fetch.redact import Redactor
 from sources.fetch.replay import RecordedAnswer, ReplayStore
 from sources.probe import format_probe, probe
 from sources.registry import RequestSpec

@@ -4,15 +4,17 @@
 differs. For each request the fetcher checks the host (declared, public address), asks
 robots.txt, waits for the host's turn, sends without following redirects, reads the body
 under the size cap, archives the exchange, and then decides: retry a transient failure
-(urllib3's ``Retry`` computes the backoff; Retry-After wins when longer; a wait over the cap
-defers the host), follow a redirect to a declared host, or answer. Every response is
-archived and becomes a ``FetchResult``: the final one carries the earlier ones (robots.txt,
-retried attempts, redirect hops) in ``history``.
+(urllib3's ``Retry`` counts the attempts; the backoff doubles from ``backoff_factor`` at the
+first retry on; Retry-After wins when longer; a wait over the cap defers the host), follow a
+redirect to a declared host, or answer. Every response is archived and becomes a
+``FetchResult``: the final one carries the earlier ones (robots.txt, retried attempts,
+redirect hops) in ``history``. A body cut short keeps the bytes that came, marked truncated.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -318,7 +320,7 @@ class Fetcher:
                 retry = retry.increment(prepared.method, url)
             except MaxRetryError:
                 return result
-            wait = max(retry.get_backoff_time(), self._retry_after(retry, result))
+            wait = max(self._backoff(retry), self._retry_after(retry, result))
             if wait > self.policy.max_retry_wait:
                 reason = (
                     f"{host} asked to wait {wait:.0f} s, more than the "
@@ -340,6 +342,13 @@ class Fetcher:
             allowed_methods=None,
             retry_after_max=2**31,
         )
+
+    def _backoff(self, retry: Retry) -> float:
+        """``backoff_factor`` doubled per retry, from the first one (urllib3's own backoff
+        waits nothing before the first retry), plus jitter, up to ``max_backoff``."""
+        policy = self.policy
+        grown = policy.backoff_factor * 2 ** (len(retry.history) - 1)
+        return min(policy.max_backoff, grown + random.random() * policy.backoff_jitter)
 
     @staticmethod
     def _retry_after(retry: Retry, result: FetchResult) -> float:
@@ -486,6 +495,9 @@ class Fetcher:
         ):
             response.close()
             return b"", f"body of {declared} bytes is larger than the cap of {cap}", "length", False
+        # Read what came even when the connection drops before Content-Length: the bytes are
+        # archived (marked truncated) instead of being lost in urllib3's IncompleteRead.
+        response.raw.enforce_content_length = False
         chunks, size = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):
@@ -498,7 +510,11 @@ class Fetcher:
             response.close()
             retryable = isinstance(exc, _TRANSIENT_ERRORS)
             return b"".join(chunks), self._describe(exc), "disconnect", retryable
-        return b"".join(chunks), None, None, False
+        body = b"".join(chunks)
+        plain = "Content-Encoding" not in response.headers
+        if plain and declared.isdigit() and len(body) < int(declared):
+            return body, f"body cut short: {len(body)} of {declared} bytes", "disconnect", True
+        return body, None, None, False
 
     def _unsent(
         self,

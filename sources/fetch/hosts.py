@@ -3,7 +3,9 @@
 A redirect to a host the source does not declare is refused. In live mode a host that
 resolves to a private, loopback, link-local or otherwise non-public address is refused
 unless the source lists that address itself in ``hosts`` or sets ``allow_private_hosts``
-(the tests do, for their local server).
+(the tests do, for their local server). Link-local and cloud metadata addresses
+(169.254.169.254 and kin) are refused even when a source lists them: only
+``allow_private_hosts`` lets them through.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import threading
 from urllib.parse import urlsplit
 
 from sources.spec import SourceSpec
+
+METADATA_ADDRESSES = frozenset(
+    {"169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200"}
+)
 
 
 class HostRefusedError(Exception):
@@ -26,6 +32,11 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _metadata_or_link_local(address: str) -> bool:
+    ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    return ip.is_link_local or str(ip) in METADATA_ADDRESSES
 
 
 def _public(address: str) -> bool:
@@ -61,7 +72,14 @@ class HostGuard:
                 f"host {parts.netloc} is not declared by source {spec.name} "
                 f"(hosts: {', '.join(spec.hosts)})"
             )
-        if not self.check_addresses or spec.allow_private_hosts or _is_ip(entry.rsplit(":", 1)[0]):
+        if not self.check_addresses or spec.allow_private_hosts:
+            return
+        if _is_ip(hostname):
+            if _metadata_or_link_local(hostname):
+                raise HostRefusedError(
+                    f"host {hostname} is a link-local or cloud metadata address, refused even "
+                    f"when declared; set allow_private_hosts for source {spec.name} if meant"
+                )
             return
         private = [a for a in self._resolve(hostname, parts.port) if not _public(a)]
         if private:
