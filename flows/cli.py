@@ -250,7 +250,7 @@ def record(
     for spec in specs:
         if spec.api_key and missing_key_message(spec, settings) is None:
             keys[spec.name] = getattr(settings, spec.api_key).get_secret_value()
-    fetcher = open_fetcher(settings, new_run_id())
+    fetcher = open_fetcher(settings, new_run_id(), specs=specs)
     with console.status("Recording …"):
         try:
             collected = record_bundle(specs, fetcher, out or SAMPLES_DIR, keys, overwrite=overwrite)

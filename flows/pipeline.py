@@ -41,7 +41,7 @@ from flows.warehouse import connect, load_source, record_source_run
 from sources.crawl import Collected, collect, collect_curated
 from sources.crawl_pool import CrawlPool, FetcherOpener, host_groups
 from sources.fetch.client import Fetcher, open_fetcher
-from sources.fetch.redact import Redactor
+from sources.fetch.redact import Redactor, declared_secret_params
 from sources.fetch.replay import open_replay
 from sources.keys import missing_key_message
 from sources.registry import SourceSpec, load_sources, select_sources
@@ -92,9 +92,9 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return logging.getLogger("fez")
 
 
-def _redactor(settings: Settings, keys: list[str]) -> Redactor:
+def _redactor(settings: Settings, keys: list[str], specs: list[SourceSpec]) -> Redactor:
     values = [*settings.secret_values(), *keys, REPLAY_PLACEHOLDER_KEY]
-    return Redactor(settings.secret_params, values)
+    return Redactor([*settings.secret_params, *declared_secret_params(specs)], values)
 
 
 def secret_block_name(setting: str) -> str:
@@ -335,7 +335,7 @@ def _collect_all(
     replaying = options.replay is not None
     chosen = select_sources(specs, list(options.sources), samples=options.replay == SAMPLES)
     keys = {spec.name: _api_key(spec, settings, replaying) for spec in chosen}
-    redactor = _redactor(settings, [key for key, _ in keys.values() if key])
+    redactor = _redactor(settings, [key for key, _ in keys.values() if key], chosen)
     replay = None
     if replaying:
         replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)

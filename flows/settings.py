@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey", "key"]
+DEFAULT_SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey"]
 
 
 class Settings(BaseSettings):

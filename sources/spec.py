@@ -61,6 +61,7 @@ class SourceSpec(BaseModel):
     verified: bool = True
     cadence: str = "daily"
     api_key: str | None = None
+    secret_params: list[str] = Field(default_factory=list)
     encoding: str | None = None
     politeness: Politeness = Field(default_factory=Politeness)
     paging: Paging | None = None

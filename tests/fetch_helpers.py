@@ -96,7 +96,7 @@ def fetcher(
 
 
 def redactor() -> Redactor:
-    return Redactor(["serviceKey", "apiKey", "key"], [SECRET])
+    return Redactor(["serviceKey", "apiKey"], [SECRET])
 
 
 def archived(tmp_path: Path) -> list[StoredExchange]:

@@ -16,7 +16,7 @@ def page_fetches(collected) -> list:
     return [f for f in collected.fetches if not f.url.endswith("/robots.txt")]
 
 
-SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey", "key"]
+SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey"]
 
 
 def make_page(spec, body: bytes | str, url: str, **request) -> Page:

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from flows.settings import DEFAULT_SECRET_PARAMS
 from sources.crawl import collect
 from sources.fetch.archive import ArchivedExchange, WarcArchive, read_exchanges, warc_files
+from sources.fetch.redact import Redactor, declared_secret_params
 from sources.fetch.replay import ReplayStore, open_replay
 from sources.record import BundleExistsError, record_bundle
 from sources.reparse import reparse_archive
-from tests.fetch_helpers import SECRET, board_page, board_spec, fetcher, redactor
+from tests.fetch_helpers import SECRET, board_page, board_spec, fetcher, redactor, responses
 from tests.httpserver import Reply, html, local_servers
 
 
@@ -206,3 +208,20 @@ def test_a_file_cut_mid_record_reports_the_cut(tmp_path):
         f"{path}: damaged record at offset {offsets[2]}: cut short (the file ends mid-record); "
         "skipped"
     ]
+
+
+def test_a_public_key_parameter_is_kept_and_declared_secrets_are_redacted(tmp_path):
+    with local_servers(1) as (server,):
+        server.route("/board", html(board_page([1])))
+        params = {"key": "274", "token": "{api_key}", "sid": "private-42"}
+        spec = board_spec(
+            server, requests=[{"url": server.url("/board"), "params": params}],
+            secret_params=["sid"],
+        )  # fmt: skip
+        run = fetcher(tmp_path)
+        run.redactor = Redactor([*DEFAULT_SECRET_PARAMS, *declared_secret_params([spec])])
+        collect(spec, run, api_key="k-123")
+    (page,) = [e for e in responses(tmp_path) if "/board" in e.url]
+    assert "key=274" in page.url
+    assert "token=REDACTED" in page.url and "sid=REDACTED" in page.url
+    assert b"k-123" not in everything_written(tmp_path / "raw")

@@ -32,7 +32,7 @@ from sources.fetch.archive import ArchivedExchange, WarcArchive
 from sources.fetch.hosts import HostGuard, HostRefusedError
 from sources.fetch.identity import request_key
 from sources.fetch.politeness import HostDeferredError, HostScheduler
-from sources.fetch.redact import Redactor
+from sources.fetch.redact import Redactor, declared_secret_params
 from sources.fetch.replay import ReplayAdapter, ReplayMissError, ReplayStore
 from sources.fetch.robots import RobotsCache, RobotsRules, rules_from_answer
 from sources.fetch.state import FetchState, Validators
@@ -543,9 +543,12 @@ def open_fetcher(
     run_id: str,
     replay: ReplayStore | None = None,
     redactor: Redactor | None = None,
+    specs: list[SourceSpec] | None = None,
 ) -> Fetcher:
-    """The run's fetcher from its settings: live (with conditional-GET state) or replaying."""
-    redactor = redactor or Redactor(settings.secret_params, settings.secret_values())
+    """The run's fetcher from its settings: live (with conditional-GET state) or replaying.
+    Without a ``redactor``, one is made from the settings and the ``specs``' secrets."""
+    params = [*settings.secret_params, *declared_secret_params(specs or [])]
+    redactor = redactor or Redactor(params, settings.secret_values())
     policy = FetchPolicy.from_settings(settings)
     state = None if replay is not None else FetchState.in_data_dir(settings.data_dir)
     return Fetcher(

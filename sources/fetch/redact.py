@@ -1,11 +1,31 @@
-"""Secrets never reach the archive, the logs or the published files."""
+"""Secrets never reach the archive, the logs or the published files.
+
+Values of the run's keys are redacted wherever they appear. Parameters are redacted by name:
+the known key names of Korean public APIs, plus what each source declares secret (its
+``secret_params``, and every parameter whose value is ``{api_key}``). A name is never
+guessed: Ansan's public board number ``key=274`` stays as it is.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
+from sources.spec import SourceSpec
+
 REDACTED = "REDACTED"
+KNOWN_SECRET_PARAMS = ("serviceKey", "apiKey", "crtfcKey", "authKey")
+
+
+def declared_secret_params(specs: Iterable[SourceSpec]) -> list[str]:
+    """The parameter names the sources declare secret, explicitly or as ``{api_key}``."""
+    names: set[str] = set()
+    for spec in specs:
+        names.update(spec.secret_params)
+        for request in spec.requests:
+            pairs = [*request.params.items(), *(request.data or {}).items()]
+            names.update(name for name, value in pairs if "{api_key}" in value)
+    return sorted(names)
 
 
 class Redactor:
