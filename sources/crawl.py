@@ -256,7 +256,8 @@ class _Crawl:
             short_wait = exc.retry_after is not None and exc.retry_after <= MAX_QUOTA_WAIT
             if short_wait and request.model_dump_json() not in waited:
                 waited.add(request.model_dump_json())
-                time.sleep(exc.retry_after)
+                if self.fetcher.live:
+                    time.sleep(exc.retry_after)
                 self.queue.appendleft(item)
                 return
             out.errors.append(f"{result.url}: {exc} (rest of the source deferred to the next run)")

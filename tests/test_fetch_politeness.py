@@ -7,7 +7,17 @@ from itertools import pairwise
 import pytest
 
 from sources.crawl import collect, collect_many
-from tests.fetch_helpers import board_page, board_spec, fetcher, paged, responses, serve_pages
+from sources.fetch import politeness
+from sources.fetch.replay import ReplayStore
+from tests.fetch_helpers import (
+    board_page,
+    board_spec,
+    fetcher,
+    paged,
+    redactor,
+    responses,
+    serve_pages,
+)  # fmt: skip
 from tests.httpserver import Reply, gaps, html, local_servers
 
 ROBOTS_TEXT = {"Content-Type": "text/plain"}
@@ -152,3 +162,29 @@ def test_a_declared_metadata_or_link_local_address_is_refused(tmp_path, host):
         refused = fetcher(tmp_path).fetch(spec, spec.requests[0])
     assert refused.outcome == "refused" and "metadata" in refused.error
     assert refused.warc_file is None
+
+
+def test_a_replay_never_waits_while_the_live_crawl_keeps_every_gate(tmp_path, monkeypatch):
+    waits: list[float] = []
+    real_sleep = politeness.time.sleep
+
+    def recorded(seconds: float) -> None:
+        waits.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(politeness.time, "sleep", recorded)
+    with local_servers(1) as (server,):
+        serve_pages(server)
+        server.route("/robots.txt", Reply(200, b"User-agent: *\nCrawl-delay: 0.1\n", ROBOTS_TEXT))
+        spec = board_spec(server, **paged({"politeness": {"min_interval": 0.05}}, pages=3))
+        live = collect(spec, fetcher(tmp_path / "live"))
+    assert sum(waits) >= 0.15 and len(live.records) == 9
+    waits.clear()
+    store = ReplayStore.from_warc([tmp_path / "live" / "raw"], redactor())
+    replayed = collect(spec, fetcher(tmp_path / "replay", replay=store))
+    assert waits == []
+    assert without_fetch_ids(replayed.records) == without_fetch_ids(live.records)
+
+
+def without_fetch_ids(records):
+    return [{k: v for k, v in r.items() if k != "fetch_id"} for r in records]

@@ -1,7 +1,8 @@
 """The fetcher: polite, archived HTTP exchanges, shared by live and replay runs.
 
-``build_session`` mounts either a plain transport or the replay adapter, and nothing else
-differs. For each request the fetcher checks the host (declared, public address), asks
+``build_session`` mounts either a plain transport or the replay adapter. A replay keeps
+every check (declared hosts, robots.txt, retries, redirects) but never waits: there is no
+server to be polite to, so host intervals, crawl delays and backoff apply to live runs only. For each request the fetcher checks the host (declared, public address), asks
 robots.txt, waits for the host's turn, sends without following redirects, reads the body
 under the size cap, archives the exchange, and then decides: retry a transient failure
 (urllib3's ``Retry`` counts the attempts; the backoff doubles from ``backoff_factor`` at the
@@ -297,6 +298,7 @@ class Fetcher:
             if spec.politeness.min_interval is not None
             else self.policy.min_interval
         )
+        pace = 1.0 if self.live else 0.0
         if obey_robots and self.policy.obey_robots:
             origin = _origin(url)
             rules = self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
@@ -304,6 +306,7 @@ class Fetcher:
                 reason = rules.closed_reason or f"disallowed by {origin}/robots.txt"
                 return self._unsent(spec, request, prepared, "disallowed", reason)
             interval = max(interval, rules.crawl_delay(self.policy.user_agent))
+        interval *= pace
         max_in_flight = spec.politeness.max_in_flight or self.policy.max_in_flight_per_host
         host = urlsplit(url).netloc
         retry = self._retry()
@@ -329,7 +332,7 @@ class Fetcher:
                 self.scheduler.defer(host, reason)
                 result.outcome, result.error = "deferred", f"{result.error}; {reason}"
                 return result
-            self.scheduler.hold(host, wait)
+            self.scheduler.hold(host, wait * pace)
             history.append(result)
             attempt += 1
 
