@@ -205,6 +205,7 @@ def load_results(
                 quarantined=validated.quarantined,
                 fetch_rows=[f.log_row(run_id) for f in collected.fetches],
                 loaded_at=loaded_at,
+                removals=collected.removed,
             )
             status, message = _status(result)
             report = SourceReport(

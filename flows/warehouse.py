@@ -62,6 +62,15 @@ create table if not exists raw.announcements (
     run_id varchar not null,
     primary key (source, post_id, content_hash)
 );
+create table if not exists raw.announcement_removals (
+    source varchar not null,
+    post_id varchar not null,
+    removed_at timestamptz not null,
+    reason varchar,
+    fetch_id varchar,
+    run_id varchar not null,
+    primary key (source, post_id, removed_at)
+);
 create table if not exists raw.observations (
     source varchar not null,
     table_id varchar not null,
@@ -165,8 +174,10 @@ def load_source(
     quarantined: list[dict[str, Any]],
     fetch_rows: list[dict[str, Any]],
     loaded_at: datetime,
+    removals: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Merge one source's rows in a single transaction; return how many versions were new."""
+    """Merge one source's rows in a single transaction; return how many versions were new.
+    ``removals`` are the crawler's tombstones (source, post_id, reason, fetch_id)."""
     con.execute("begin transaction")
     try:
         if fetch_rows:
@@ -175,6 +186,11 @@ def load_source(
         if quarantined:
             rows = pd.DataFrame(quarantined).assign(run_id=run_id, quarantined_at=loaded_at)  # noqa: F841
             con.execute("insert into raw.quarantine by name select * from rows")
+        if removals:
+            gone = pd.DataFrame(removals).assign(removed_at=loaded_at, run_id=run_id)  # noqa: F841
+            con.execute(
+                "insert or ignore into raw.announcement_removals by name select * from gone"
+            )
         new = 0
         if len(good):
             new = _merge(con, record_type, good, run_id, loaded_at)

@@ -239,3 +239,35 @@ def test_a_build_tests_the_rows_it_wrote_and_a_plain_dbt_test_all_of_them(built:
         )
         con.close()
     run_dbt(["test", "-s", "fct_indicator_observation", *VARS], warehouse, built)
+
+
+def test_a_removed_post_leaves_staging_and_its_snapshot_version_ends(built: Path):
+    warehouse = built / "warehouse.duckdb"
+    held = "select post_id from stg_boards__announcements order by post_id"
+    current = (
+        "select announcement_id from snapshots.announcement_versions where valid_to is null "
+        "order by announcement_id"
+    )
+    before, versions = _query(warehouse, held), _query(warehouse, current)
+    assert ("103",) in before
+    con = connect(warehouse)
+    removal = {"source": "sample_board", "post_id": "103", "reason": "HTTP 404", "fetch_id": "f9"}
+    load_source(
+        con,
+        run_id="run-removal",
+        record_type="announcement",
+        good=pd.DataFrame(),
+        quarantined=[],
+        fetch_rows=[],
+        loaded_at=datetime.now(UTC),
+        removals=[removal],
+    )
+    con.close()
+    run_dbt(["build", *VARS], warehouse, built)
+    assert _query(warehouse, held) == [r for r in before if r != ("103",)]
+    assert _query(warehouse, current) == [r for r in versions if r != ("sample_board:103",)]
+    assert _query(
+        warehouse,
+        "select count(*) from snapshots.announcement_versions "
+        "where announcement_id = 'sample_board:103' and valid_to is not null",
+    ) == [(1,)]

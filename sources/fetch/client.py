@@ -2,14 +2,16 @@
 
 ``build_session`` mounts either a plain transport or the replay adapter. A replay keeps
 every check (declared hosts, robots.txt, retries, redirects) but never waits: there is no
-server to be polite to, so host intervals, crawl delays and backoff apply to live runs only. For each request the fetcher checks the host (declared, public address), asks
-robots.txt, waits for the host's turn, sends without following redirects, reads the body
-under the size cap, archives the exchange, and then decides: retry a transient failure
-(urllib3's ``Retry`` counts the attempts; the backoff doubles from ``backoff_factor`` at the
-first retry on; Retry-After wins when longer; a wait over the cap defers the host), follow a
-redirect to a declared host, or answer. Every response is archived and becomes a
-``FetchResult``: the final one carries the earlier ones (robots.txt, retried attempts,
-redirect hops) in ``history``. A body cut short keeps the bytes that came, marked truncated.
+server to be polite to, so host intervals, crawl delays and backoff apply to live runs only.
+
+For each request the fetcher checks the host (declared, public address), asks robots.txt,
+waits for the host's turn, sends without following redirects, reads the body under the size
+cap, archives the exchange, and then decides: retry a transient failure (urllib3's ``Retry``
+counts the attempts; the backoff doubles from ``backoff_factor`` at the first retry on;
+Retry-After wins when longer; a wait over the cap defers the host), follow a redirect to a
+declared host, or answer. Every response is archived and becomes a ``FetchResult``: the final
+one carries the earlier ones (robots.txt, retried attempts, redirect hops) in ``history``. A
+body cut short keeps the bytes that came, marked truncated.
 """
 
 from __future__ import annotations

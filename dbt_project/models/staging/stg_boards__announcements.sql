@@ -1,5 +1,7 @@
 -- The latest typed version of each post. Incremental: a run reads the raw versions seen since
 -- the last run and weighs them against the version this model already holds for the post.
+-- A post removed after it was last seen (raw.announcement_removals) leaves the model: the
+-- post-hook takes it out, and the snapshot records the removal as its version's end.
 {{
     config(
         materialized='incremental',
@@ -7,6 +9,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="{{ quarantine_typing_failures(source('raw', 'announcements'), announcement_typing_rules(), incremental_cursor('raw_row.last_seen')) }}",
+        post_hook="delete from {{ this }} as held using {{ source('raw', 'announcement_removals') }} as removal where held.source_id = removal.source and held.post_id = removal.post_id and removal.removed_at > held.last_seen_at",
     )
 }}
 
@@ -63,4 +66,11 @@ latest as (
 
 )
 
-select *, {{ build_started_at() }} as loaded_at from latest
+select *, {{ build_started_at() }} as loaded_at
+from latest
+where not exists (
+    select 1 from {{ source('raw', 'announcement_removals') }} as removal
+    where removal.source = latest.source_id
+        and removal.post_id = latest.post_id
+        and removal.removed_at > latest.last_seen_at
+)
