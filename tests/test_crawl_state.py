@@ -8,9 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from sources.crawl import collect
+from sources.parsers.board import EMPTY_BOARD
 from tests.fetch_helpers import GTP_LIKE_LIST, board_page, board_spec, fetcher
 from tests.httpserver import LocalServer, Reply, Seen, html, local_servers
 
+EMPTY_PAGE = board_page([]).replace("<tbody>", "<tbody><tr><td>" + EMPTY_BOARD + "</td></tr>")
 DETAIL = {"url": "", "body": "div.txtcontent", "fields": "div.txtView"}
 
 
@@ -37,7 +39,7 @@ class Board:
     def _list(self, seen: Seen) -> Reply:
         number = int(seen.query.split("page=")[1])
         ids = self.pages[number - 1] if number <= len(self.pages) else []
-        text = board_page(ids)
+        text = board_page(ids) if ids else EMPTY_PAGE
         if self.pinned is not None:
             pinned_row = board_page([self.pinned]).split("<tbody>")[1].split("</tbody>")[0]
             pinned_row = pinned_row.replace(f"<tr><td>{self.pinned}</td>", "<tr><td>공지</td>")

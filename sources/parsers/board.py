@@ -13,9 +13,9 @@ complete record and the list page returns none. The detail page's contact line i
 the list's when the list shows none. A detail page that says the post was deleted
 (``deleted_text``) reports the post as removed.
 
-A normal 200 first list page that yields no posts (unless it says the board is empty; a
-later page without posts is past the board's end), or posts without dates, adds a
-``layout_changed: …`` warning: the source's markup has moved. A detail page reports whether
+A normal 200 list page that yields no posts (unless it says the board is empty, as boards do
+past their last page), or posts without dates, adds a ``layout_changed: …`` warning: the
+source's markup has moved. A detail page reports whether
 its declared ``body``, ``fields`` and ``posted`` selectors matched; the crawler flags the
 source when one matches nothing on most detail pages of a run.
 """
@@ -157,7 +157,7 @@ def read_rows(page: Page, opts: BoardOptions) -> tuple[list[dict[str, Any]], lis
         page_text = node_text(document)
     warnings = []
     empty = any(marker in page_text for marker in opts.empty_text)
-    if page.status == 200 and not rows and not empty and _is_first_page(page):
+    if page.status == 200 and not rows and not empty:
         warnings.append(f"layout_changed: {where}: a normal page, but {what} gave no posts")
     undated = [r for r in rows if r.get("posted_date") is None]
     if page.status == 200 and rows and undated and opts.require_dates:
