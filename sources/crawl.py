@@ -12,7 +12,10 @@ records are stored: a post is seen once its record (or its removal) was stored, 
 page's validators are kept only once every post on it was stored. A post whose detail page
 failed stays owed (``board_pending``): the next run re-reads the board, unconditionally,
 until it meets the post again. A removal (a detail page that answers 404/410 or says the
-post was deleted) is a tombstone in ``Collected.removed``. ``full=True`` ignores what earlier
+post was deleted) is a tombstone in ``Collected.removed``. A post of a detail board that
+vanished from a list page read again (missing, while a post listed after it last time is
+still there: new posts push posts down, a removal pulls them up) has its detail page
+requested again to check for removal. ``full=True`` ignores what earlier
 runs saw. ``collect_many`` crawls several sources at once, one thread each; the fetcher's
 per-host gates keep every host's pace whatever the number of threads.
 
@@ -34,7 +37,7 @@ from typing import Any
 
 from sources.fetch.client import Fetcher, FetchResult
 from sources.fetch.identity import spec_key
-from sources.fetch.state import PendingPosts, SeenPosts, StateUpdate, Validators
+from sources.fetch.state import ListedPage, PendingPosts, SeenPosts, StateUpdate, Validators
 from sources.parsers import ListedPost, Page, ParseError, ParseResult, get_parser
 from sources.parsers.api_errors import ApiConfigError, QuotaError
 from sources.spec import RequestSpec, SourceSpec
@@ -149,6 +152,8 @@ class _Board:
         state = fetcher.state if not full else None
         self.earlier = state.seen_posts(spec.name, self.key) if state else set()
         self.owed = state.pending_posts(spec.name, self.key) if state else set()
+        known = fetcher.state
+        self.listing = known.listing(spec.name, self.key) if known else {}
         self.met: set[str] = set()
         self.handled: set[str] = set()
         self.stored: set[str] = set()
@@ -316,6 +321,7 @@ class _Crawl:
                 board.requested.add(post_id)
                 self.queue.append(_Item(post.detail, board, page, post_id))
         self._maybe_done(page)
+        self._recheck_vanished(item, result, posts)
         following = _next_page(self.spec, item.request)
         if posts and (new or board.owed - board.met):
             if following is not None:
@@ -324,6 +330,26 @@ class _Crawl:
                 board.read_to_end = True
         elif not posts:
             board.read_to_end = True
+
+    def _recheck_vanished(self, item: _Item, result: FetchResult, posts: list[ListedPost]) -> None:
+        """Request again the detail page of each post gone from between its neighbours."""
+        board, number = item.board, item.request.meta.get("page", 0)
+        assert board is not None
+        listed = tuple(
+            (p.post_id, p.detail.model_dump_json()) for p in posts if p.detail and not p.pinned
+        )
+        if self.fetcher.state is not None and listed:
+            self.out.state_updates.append(ListedPage(self.spec.name, board.key, number, listed))
+        now = {p.post_id for p in posts}
+        before = board.listing.get(number, [])
+        for index, (post_id, detail) in enumerate(before):
+            later_kept = any(other in now for other, _ in before[index + 1 :])
+            if post_id in now or post_id in board.handled or not later_kept:
+                continue
+            board.handled.add(post_id)
+            request = RequestSpec.model_validate_json(detail)
+            request = request.model_copy(update={"meta": {**request.meta, "recheck": True}})
+            self.queue.append(_Item(request, board, None, post_id))
 
     def _maybe_done(self, page: _ListPage | None) -> None:
         if page is not None and not page.waiting and not page.failed and page.validators:

@@ -175,3 +175,21 @@ def test_a_detail_page_that_is_gone_or_says_deleted_is_a_removal(tmp_path):
     ]
     assert result.errors == []
     assert again.records == [] and again.removed == []
+
+
+def test_a_post_gone_from_between_its_neighbours_is_checked_and_removed(tmp_path):
+    with local_servers(1) as (server,):
+        board = Board(server, [[30, 29, 28, 27], [26, 25]])
+        spec = board.spec()
+        run(tmp_path, spec, 1)
+        board.pages = [[31, 30, 29, 27], [26, 25]]
+        board.detail = lambda post_id: (
+            Reply(404, b"gone") if post_id == "28" else html(detail_page(post_id))
+        )
+        removed = run(tmp_path, spec, 2)
+        board.pages = [[32, 31, 30, 29], [27, 26]]
+        pushed = run(tmp_path, spec, 3)
+    assert [(r["post_id"], r["reason"]) for r in removed.removed] == [("28", "HTTP 404")]
+    assert [r["post_id"] for r in removed.records] == ["31"]
+    assert pushed.removed == [] and [r["post_id"] for r in pushed.records] == ["32"]
+    assert board.asked("/view").count("id=27") == 1

@@ -7,11 +7,14 @@ so a crash or a failed load leaves the state of the last stored run.
 
 ``board_posts`` holds the posts stored from each board; ``board_pending`` the posts a list
 page showed whose record could not be stored (a detail page that failed): the next run reads
-the board until it meets them again.
+the board until it meets them again. ``board_listing`` keeps, per list page, the posts it
+showed last time with their detail requests, so that a post that vanished from between its
+neighbours can be checked for removal.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -33,6 +36,14 @@ create table if not exists board_posts (
     post_id text not null,
     first_seen text not null,
     primary key (source, board, post_id)
+);
+create table if not exists board_listing (
+    source text not null,
+    board text not null,
+    page integer not null,
+    posts text not null,
+    updated_at text not null,
+    primary key (source, board, page)
 );
 create table if not exists board_pending (
     source text not null,
@@ -73,7 +84,17 @@ class PendingPosts:
     dropped: bool = False
 
 
-StateUpdate = Validators | SeenPosts | PendingPosts
+@dataclass(frozen=True)
+class ListedPage:
+    """The posts a list page showed, in order, as (post id, detail request as JSON)."""
+
+    source: str
+    board: str
+    page: int
+    posts: tuple[tuple[str, str], ...]
+
+
+StateUpdate = Validators | SeenPosts | PendingPosts | ListedPage
 
 
 class FetchState:
@@ -112,6 +133,15 @@ class FetchState:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def listing(self, source: str, board: str) -> dict[int, list[tuple[str, str]]]:
+        """Per list page, the posts it showed when it was last read."""
+        with self._lock:
+            rows = self._db.execute(
+                "select page, posts from board_listing where source = ? and board = ?",
+                (source, board),
+            ).fetchall()
+        return {page: [tuple(p) for p in json.loads(posts)] for page, posts in rows}
+
     def commit(self, updates: Iterable[StateUpdate]) -> None:
         now = datetime.now(UTC).isoformat()
         with self._lock:
@@ -128,6 +158,11 @@ class FetchState:
                                 update.sha256,
                                 now,
                             ),
+                        )
+                    elif isinstance(update, ListedPage):
+                        self._db.execute(
+                            "insert or replace into board_listing values (?, ?, ?, ?, ?)",
+                            (update.source, update.board, update.page, _json(update.posts), now),
                         )
                     else:
                         self._commit_posts(update, now)
@@ -155,3 +190,7 @@ class FetchState:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _json(posts: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps([list(p) for p in posts], ensure_ascii=False)
