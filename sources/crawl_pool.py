@@ -27,7 +27,7 @@ from contextlib import nullcontext
 import sources.parsers
 from sources.crawl import Collected, collect_many
 from sources.fetch.client import Fetcher
-from sources.spec import SourceSpec
+from sources.registry import SourceSpec
 
 FetcherOpener = Callable[[], Fetcher]
 """Opens a fetcher in the worker; must pickle (a module-level function or a partial of one)."""

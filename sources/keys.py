@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources.spec import SourceSpec
+from sources.registry import SourceSpec
 
 
 def missing_key_message(spec: SourceSpec, settings: Any) -> str | None:

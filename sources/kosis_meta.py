@@ -18,7 +18,7 @@ from sources.fetch.client import Fetcher
 from sources.parsers import ParseError
 from sources.parsers.api_errors import ApiConfigError, ApiRequestError, QuotaError, UpstreamError
 from sources.parsers.kosis import API, ENDPOINT, PER_MINUTE_WAIT, table_options
-from sources.spec import RequestSpec, SourceSpec
+from sources.registry import RequestSpec, SourceSpec
 
 META_PATH = "/openapi/statisticsData.do"
 ITEM_AXIS = "ITEM"

@@ -18,7 +18,7 @@ from sources.fetch.client import Fetcher
 from sources.parsers import Page, ParseError, get_parser
 from sources.parsers.board import board_options, read_rows
 from sources.parsers.board_generic import GenericBoard, find_board
-from sources.spec import RequestSpec, SourceSpec
+from sources.registry import RequestSpec, SourceSpec
 
 COLUMN_WIDTH = 58
 
