@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from sources.crawl import collect
-from sources.registry import UnknownSourceError, load_sources
+from sources.registry import SourceDeclarationError, UnknownSourceError, load_sources
 from tests.fetch_helpers import board_page, fetcher
 from tests.httpserver import html, local_servers
 
@@ -54,3 +54,21 @@ def test_overlay_naming_an_unknown_source_fails_naming_it(tmp_path):
     overlay = write_overlay(tmp_path, {"no_such_board": {"hosts": ["x"]}})
     with pytest.raises(UnknownSourceError, match="no_such_board"):
         load_sources(overlay=overlay)
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "named"),
+    [
+        ("gtp_business", {"detail": {"boddy": "div.txtcontent"}}, "options.detail.boddy"),
+        ("kstartup_announcements", {"region": ["안산"]}, "options.region"),
+        ("kosmes_notices", {"detail_url": None}, "options.detail_url"),
+    ],
+)
+def test_a_bad_parser_option_stops_the_load_naming_the_file_and_key(
+    tmp_path, source, options, named
+):
+    overlay = write_overlay(tmp_path, {source: {"options": options}})
+    with pytest.raises(SourceDeclarationError) as raised:
+        load_sources(overlay=overlay)
+    message = str(raised.value)
+    assert f"{source}.yaml: " in message and named in message and "\n" not in message
