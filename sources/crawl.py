@@ -149,11 +149,11 @@ class _Board:
 
     def __init__(self, spec: SourceSpec, fetcher: Fetcher, request: RequestSpec, full: bool):
         self.spec, self.key = spec, spec_key(request, fetcher.redactor)
-        state = fetcher.state if not full else None
-        self.earlier = state.seen_posts(spec.name, self.key) if state else set()
-        self.owed = state.pending_posts(spec.name, self.key) if state else set()
-        known = fetcher.state
-        self.listing = known.listing(spec.name, self.key) if known else {}
+        state = fetcher.state
+        remembered = state if state is not None and not full else None
+        self.earlier = remembered.seen_posts(spec.name, self.key) if remembered else set()
+        self.owed = remembered.pending_posts(spec.name, self.key) if remembered else set()
+        self.listing = state.listing(spec.name, self.key) if state else {}
         self.met: set[str] = set()
         self.handled: set[str] = set()
         self.stored: set[str] = set()
