@@ -201,30 +201,42 @@ def warc_files(paths: Iterable[Path]) -> list[Path]:
 
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
+_CHUNK = 64 * 1024
+
+
+def _inflate(view: memoryview, offset: int) -> tuple[bytes, int | None]:
+    """The gzip member at ``offset`` and where the next one starts (None: cut short).
+
+    Fed in chunks, so that neither the input nor the unused rest is copied per member.
+    """
+    inflater, parts, at = zlib.decompressobj(wbits=31), [], offset
+    while not inflater.eof and at < len(view):
+        chunk = view[at : at + _CHUNK]
+        parts.append(inflater.decompress(chunk))
+        at += len(chunk)
+    if not inflater.eof:
+        return b"", None
+    return b"".join(parts), at - len(inflater.unused_data)
 
 
 def _members(data: bytes, damaged: list[str], path: Path) -> Iterator[tuple[int, bytes]]:
     """Each gzip member that inflates, with its offset; a damaged one is reported and reading
     goes on at the next gzip header."""
-    offset = 0
+    view, offset = memoryview(data), 0
     while offset < len(data):
-        inflater = zlib.decompressobj(wbits=31)
         try:
-            member = inflater.decompress(data[offset:])
-            complete = inflater.eof
-        except zlib.error as exc:
-            member, complete, cause = b"", False, f"does not inflate ({exc})"
-        else:
+            member, following = _inflate(view, offset)
             cause = "cut short (the file ends mid-record)"
-        if complete:
+        except zlib.error as exc:
+            member, following, cause = b"", None, f"does not inflate ({exc})"
+        if following is not None:
             yield offset, member
-            offset = len(data) - len(inflater.unused_data)
+            offset = following
             continue
-        following = data.find(GZIP_MAGIC, offset + 1)
         damaged.append(f"{path}: damaged record at offset {offset}: {cause}; skipped")
-        if following < 0:
+        offset = data.find(GZIP_MAGIC, offset + 1)
+        if offset < 0:
             return
-        offset = following
 
 
 def _record(member: bytes) -> Any | None:
