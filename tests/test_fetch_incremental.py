@@ -95,3 +95,20 @@ def test_state_is_committed_only_when_asked(tmp_path):
         assert collect(spec, fetcher(tmp_path, state=True, run_id="run2")).records
         run.state.commit(held.state_updates)
         assert not collect(spec, fetcher(tmp_path, state=True, run_id="run3")).records
+
+
+def test_a_304_declaring_the_length_of_the_unchanged_body_is_not_cut_short(tmp_path):
+    with local_servers(1) as (server,):
+
+        def answer(seen):
+            if seen.headers.get("If-None-Match") == '"v1"':
+                return Reply(304, headers={"ETag": '"v1"', "Content-Length": "5000"})
+            return html(board_page([1, 2]), ETag='"v1"')
+
+        server.route("/board", answer)
+        spec = board_spec(server)
+        collect(spec, fetcher(tmp_path, state=True))
+        again = collect(spec, fetcher(tmp_path, state=True, run_id="run2"))
+    (page,) = [f for f in again.fetches if f.request.kind == "list"]
+    assert page.not_modified and page.error is None and page.attempt == 1
+    assert len(server.seen("/board")) == 2

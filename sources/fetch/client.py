@@ -516,10 +516,17 @@ class Fetcher:
             retryable = isinstance(exc, _TRANSIENT_ERRORS)
             return b"".join(chunks), self._describe(exc), "disconnect", retryable
         body = b"".join(chunks)
-        plain = "Content-Encoding" not in response.headers
-        if plain and declared.isdigit() and len(body) < int(declared):
+        if self._has_body(response) and declared.isdigit() and len(body) < int(declared):
             return body, f"body cut short: {len(body)} of {declared} bytes", "disconnect", True
         return body, None, None, False
+
+    @staticmethod
+    def _has_body(response: requests.Response) -> bool:
+        """Whether the declared Content-Length counts bytes of this answer's plain body (not
+        for HEAD, 1xx, 204 and 304 answers, nor a compressed body)."""
+        status, method = response.status_code, response.request.method
+        no_body = method == "HEAD" or status < 200 or status in (204, 304)
+        return not no_body and "Content-Encoding" not in response.headers
 
     def _unsent(
         self,
