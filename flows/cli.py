@@ -40,6 +40,7 @@ class FezError(click.ClickException):
 
 def _known_errors() -> tuple[type[Exception], ...]:
     from flows.locking import RunLockedError
+    from flows.release.store import PublishError
     from flows.transform import DbtFailedError
     from flows.warehouse import WarehouseLockedError
     from sources.record import BundleExistsError
@@ -51,6 +52,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
         SourceDeclarationError,
         DbtFailedError,
         BundleExistsError,
+        PublishError,
     )
 
 
@@ -121,10 +123,14 @@ def _print_summary(summary, published_dir: Path) -> None:
         mark = "[green]passed[/]" if suite["success"] else "[red]failed[/]"
         console.print(f"quality suite {suite['suite']}: {mark}")
     if summary.blocked:
-        console.print(
-            f"[red]release blocked by {', '.join(summary.blocked)}; the last release stays live[/]"
-        )
-    if summary.release:
+        from flows.release.store import latest_id
+
+        latest = latest_id(published_dir)
+        kept = f"release {latest} stays latest" if latest else "no release exists yet"
+        console.print(f"[red]release blocked by {', '.join(summary.blocked)}; {kept}[/]")
+    if summary.release and not summary.release_new:
+        console.print(f"no change, release {summary.release} stays latest")
+    elif summary.release:
         counts = ", ".join(f"{k} {v}" for k, v in summary.release_tables.items())
         console.print(
             f"published release {summary.release} ({counts}) → {published_dir / 'latest'}"
@@ -349,6 +355,82 @@ def sources_command(overlay: Path | None) -> None:
             spec.name, spec.institution, spec.kind, status,
             success.strftime("%Y-%m-%d %H:%M") if success else "-", spec.title,
         )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+@friendly_errors
+def releases() -> None:
+    """List the published releases with their row counts; the latest is marked."""
+    from flows.release.datasets import DATASETS
+    from flows.release.store import list_releases
+
+    settings = _settings()
+    found = list_releases(settings.published_dir)
+    if not found:
+        raise FezError(f"no release exists yet in {settings.published_dir}")
+    table = Table(title=f"Releases in {settings.published_dir}")
+    for column in ("release", "latest", "published", "samples"):
+        table.add_column(column, no_wrap=True)
+    for dataset in DATASETS:
+        table.add_column(dataset.name, justify="right")
+    for info in reversed(found):
+        manifest = info.manifest
+        rows = manifest.get("tables", {})
+        table.add_row(
+            info.release_id, "latest" if info.is_latest else "",
+            str(manifest.get("published_at", "-")), "yes" if manifest.get("samples") else "",
+            *(str(rows.get(d.name, "-")) for d in DATASETS),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+@click.argument("release")
+@friendly_errors
+def rollback(release: str) -> None:
+    """Point `latest` back at RELEASE (atomically); the next run that changes content
+    publishes a new release again."""
+    from flows.locking import run_lock
+    from flows.release.store import rollback as rollback_to
+
+    settings = _settings()
+    with run_lock(settings.warehouse):
+        info = rollback_to(settings.published_dir, release)
+    console.print(f"latest → release {info.release_id}")
+
+
+@app.command()
+@click.argument("sql")
+@click.option(
+    "--warehouse", "on_warehouse", is_flag=True,
+    help="Query the warehouse (read-only) instead of the latest release's files.",
+)  # fmt: skip
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@friendly_errors
+def query(sql: str, on_warehouse: bool, as_csv: bool) -> None:
+    """Run read-only SQL on the latest release (one table per dataset) or the warehouse."""
+    import csv
+
+    from flows.release.query import release_connection, run_query, warehouse_connection
+
+    settings = _settings()
+    if on_warehouse:
+        con = warehouse_connection(settings.warehouse)
+    else:
+        con = release_connection(settings.published_dir)
+    with con:
+        result = run_query(con, sql)
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+        return
+    table = Table()
+    for column in result.columns:
+        table.add_column(column)
+    for row in result.rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
 
 

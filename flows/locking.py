@@ -31,10 +31,13 @@ def run_lock(warehouse: Path) -> Iterator[None]:
             raise RunLockedError(
                 f"another fez run (process {holder}) is writing to {warehouse}"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        try:
+            os.ftruncate(handle.fileno(), 0)
+            os.pwrite(handle.fileno(), str(os.getpid()).encode(), 0)
+        except OSError:
+            # The holder's id is only for the message above; a full disk must not stop the
+            # run here, before it can clean up and say "disk full" itself.
+            pass
         try:
             yield
         finally:

@@ -75,6 +75,7 @@ class RunSummary:
     release: str | None = None
     release_tables: dict[str, int] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
+    release_new: bool = False
 
 
 @dataclass
@@ -291,17 +292,18 @@ def check(settings: Settings) -> list[dict[str, Any]]:
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_release(settings: Settings, run_id: str) -> tuple[str, dict[str, int]]:
-    from flows.dbt_extras import generate_docs
-    from flows.publish import publish
+def publish_release(
+    settings: Settings, run_id: str, samples: bool, summary: RunSummary
+) -> tuple[str, dict[str, int], bool]:
+    """Cut a release when the content changed; returns the release that is latest, its row
+    counts, and whether it is new."""
+    from flows.publish import publish_run
 
-    docs = generate_docs(settings.warehouse, settings.data_dir, settings.data_dir / "dbt" / "docs")
-    con = connect(settings.warehouse)
-    try:
-        release = publish(con, settings.published_dir, run_id, docs_dir=docs)
-    finally:
-        con.close()
-    return release.release_id, release.tables
+    health = [asdict(s) for s in summary.sources]
+    release = publish_run(
+        settings, run_id, samples=samples, quality=summary.quality, source_health=health
+    )
+    return release.release_id, release.tables, release.new
 
 
 Submit = Callable[..., Any]
@@ -394,6 +396,10 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
     settings = Settings()
     run_id = new_run_id()
     summary = RunSummary(run_id=run_id, replay=options.replay)
+    if "publish" in options.steps:
+        from flows.publish import prepare_publish
+
+        prepare_publish(settings.published_dir, settings.min_free_mb * 2**20)
     if "fetch" in options.steps or "reparse" in options.steps:
         results, fetcher = _collect_all(submit, options, settings, run_id)
         summary.sources = call(load_results, results, settings, run_id)
@@ -409,7 +415,9 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
             q["suite"] for q in summary.quality if q["critical"] and not q["success"]
         ]
     if "publish" in options.steps and not summary.blocked:
-        summary.release, summary.release_tables = call(publish_release, settings, run_id)
+        samples = options.replay == SAMPLES
+        published = call(publish_release, settings, run_id, samples, summary)
+        summary.release, summary.release_tables, summary.release_new = published
     return summary
 
 

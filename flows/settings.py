@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Worker processes for the crawl (host groups); above 1 when it is CPU-bound.",
     )
+    keep_releases: int = Field(
+        30, ge=1, description="Releases kept under published/; the one latest points to stays."
+    )
+    min_free_mb: int = Field(
+        100, ge=0, description="Free space (MB) a run needs to publish; less fails at its start."
+    )
     connect_timeout: float = Field(10.0, description="Seconds to wait for a connection.")
     read_timeout: float = Field(30.0, description="Seconds to wait for data on a connection.")
     max_body_bytes: int = Field(20_000_000, description="Largest response body accepted.")
