@@ -83,13 +83,34 @@
     )
     {% endif %}
 
+    , rules as (
+
+        select
+            compared.*,
+            {#- An indicator without a precision row keeps 6 decimals: enough for any figure,
+                and no float noise (0.21000000000000796). -#}
+            coalesce(precision.decimals, 6) as decimals,
+            coalesce(units.quantity = 'ratio', false) as is_rate
+        from compared
+        left join {{ ref('indicator_precision') }} as precision
+            on compared.indicator_id = precision.indicator_id
+            or starts_with(compared.indicator_id, precision.indicator_id || '.')
+        left join {{ ref('units') }} as units
+            on compared.unit = units.unit
+
+    )
+
+    {#- Changes are rounded to the indicator's decimals. A rate's change is in percentage
+        points (mom_change of a % figure); its change in percent would mislead, so it is null. -#}
     select
-        *,
-        value - value_previous_month as mom_change,
-        round(100.0 * (value - value_previous_month) / nullif(value_previous_month, 0), 2)
-            as mom_change_pct,
-        value - value_previous_year as yoy_change,
-        round(100.0 * (value - value_previous_year) / nullif(value_previous_year, 0), 2)
-            as yoy_change_pct
-    from compared
+        * exclude (decimals, is_rate),
+        round(value - value_previous_month, decimals) as mom_change,
+        case when not is_rate then
+            round(100.0 * (value - value_previous_month) / nullif(value_previous_month, 0), 2)
+        end as mom_change_pct,
+        round(value - value_previous_year, decimals) as yoy_change,
+        case when not is_rate then
+            round(100.0 * (value - value_previous_year) / nullif(value_previous_year, 0), 2)
+        end as yoy_change_pct
+    from rules
 {% endmacro %}
