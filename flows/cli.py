@@ -362,7 +362,6 @@ def sources_command(overlay: Path | None) -> None:
 @friendly_errors
 def releases() -> None:
     """List the published releases with their row counts; the latest is marked."""
-    from flows.release.datasets import DATASETS
     from flows.release.store import list_releases
 
     settings = _settings()
@@ -372,15 +371,16 @@ def releases() -> None:
     table = Table(title=f"Releases in {settings.published_dir}")
     for column in ("release", "latest", "published", "samples"):
         table.add_column(column, no_wrap=True)
-    for dataset in DATASETS:
-        table.add_column(dataset.name, justify="right")
+    names = list(dict.fromkeys(n for info in found for n in info.manifest.get("tables", {})))
+    for name in names:
+        table.add_column(name, justify="right")
     for info in reversed(found):
         manifest = info.manifest
         rows = manifest.get("tables", {})
         table.add_row(
             info.release_id, "latest" if info.is_latest else "",
             str(manifest.get("published_at", "-")), "yes" if manifest.get("samples") else "",
-            *(str(rows.get(d.name, "-")) for d in DATASETS),
+            *(str(rows.get(name, "-")) for name in names),
         )  # fmt: skip
     console.print(table)
 
