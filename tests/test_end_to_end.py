@@ -43,7 +43,7 @@ def test_published_announcements_hold_the_sample_posts(replay_run):
     post = frame.set_index("announcement_id").loc["gtp_business:172330"]
     assert post["title"] == "2026년 안산사이언스밸리 입주기업 기술사업화 지원사업 공고"
     assert post["department"] == "기업성장본부 기업지원팀"
-    assert post["apply_end"].isoformat() == "2026-12-04T09:00:00+00:00"
+    assert post["apply_end"].isoformat() == "2026-12-04T18:00:00+09:00"
     csv = pd.read_csv(latest / "announcements.csv", encoding="utf-8-sig")
     assert "안산시 중소기업 해외 전시회 참가 지원사업 공고" in set(csv["title"])
 
@@ -69,6 +69,31 @@ def test_release_manifest_checksums_match_files(replay_run):
 
     for name, digest in manifest["sha256"].items():
         assert hashlib.sha256((latest / name).read_bytes()).hexdigest() == digest
+
+
+def test_the_release_is_a_valid_data_package_marked_as_samples(replay_run):
+    from frictionless import validate
+
+    data_dir, _ = replay_run
+    latest = data_dir / "published" / "latest"
+    report = validate(str(latest / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "type", "note"])[:5]
+    package = json.loads((latest / "datapackage.json").read_text())
+    assert package["samples"] is True
+    sources = {s["name"]: s for s in package["sources"]}
+    assert sources["kosis_population"]["licenses"][0]["name"] == "KOGL-Type1"
+    zone = next(r for r in package["resources"] if r["name"] == "zone_monthly")
+    described = {f["name"]: f.get("description", "") for f in zone["schema"]["fields"]}
+    assert "percentage points" in described["mom_change"]
+
+
+def test_publishing_the_same_content_again_cuts_no_release(replay_run):
+    data_dir, _ = replay_run
+    latest = (data_dir / "published" / "latest").resolve().name
+    again = _fez("publish", data_dir=data_dir)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"no change, release {latest} stays latest" in again.stdout
+    assert len(list((data_dir / "published" / "releases").iterdir())) == 1
 
 
 def test_second_replay_adds_no_rows(replay_run):

@@ -330,3 +330,69 @@ def test_readers_never_see_a_missing_or_partial_file(con, tmp_path):
         thread.join()
     assert problems == []
     assert _latest(published) == "r7"
+
+
+TMPFS_SCRIPT = """
+import json, os, shutil, sys
+from pathlib import Path
+from flows.publish import publish
+from flows.release.datasets import Dataset
+from flows.release.store import PublishError, latest_id
+from flows.warehouse import connect
+
+published = Path(sys.argv[1])
+datasets = (Dataset("notes", "main.notes", ("id",)),)
+con = connect(Path(sys.argv[2]))
+con.execute("create table main.notes as select 'n1' as id, '안산' as body")
+publish(con, published, "r1", datasets=datasets)
+free_before = shutil.disk_usage(published).free
+con.execute(
+    "insert into main.notes select 'n' || (i + 2), md5(i::varchar) || md5((i * 7)::varchar) "
+    "from range(40000) t(i)"
+)
+try:
+    publish(con, published, "r2", datasets=datasets)
+    message = None
+except PublishError as exc:
+    message = str(exc)
+print(json.dumps({
+    "message": message,
+    "latest": latest_id(published),
+    "releases": sorted(os.listdir(published / "releases")),
+    "free_before": free_before,
+    "free_after": shutil.disk_usage(published).free,
+}))
+"""
+
+
+def test_a_full_disk_leaves_latest_and_free_space_as_they_were(tmp_path):
+    """On a real 1 MB tmpfs (in a private mount namespace): the second release does not fit."""
+    import shutil as shell
+    import subprocess
+    import sys
+
+    published = tmp_path / "published"
+    published.mkdir()
+    if shell.which("unshare") is None:
+        pytest.skip("unshare is not available")
+    probe = subprocess.run(
+        ["unshare", "-rm", "mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(published)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if probe.returncode:
+        pytest.skip("cannot mount a tmpfs in a user namespace here")
+    command = (
+        f"mount -t tmpfs -o size=1m tmpfs {published} && "
+        f'exec "{sys.executable}" -c "$0" {published} {tmp_path / "w.duckdb"}'
+    )
+    result = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", command, TMPFS_SCRIPT],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["message"].startswith("disk full while publishing release r2")
+    assert outcome["message"].endswith("release r1 stays latest")
+    assert outcome["latest"] == "r1"
+    assert outcome["releases"] == ["r1"]
+    assert outcome["free_after"] == outcome["free_before"]
