@@ -115,3 +115,21 @@ def test_manifest_marks_samples_and_passes_health_and_gate_through(data_dir):
     assert manifest["sources"] == health and manifest["quality"] == gate
     assert manifest["published_at"].endswith("+09:00")
     assert manifest["datasets"]["regions"]["status"] == "changed"
+
+
+def test_a_blocked_run_says_which_release_stays_or_that_none_exists(tmp_path, capsys):
+    from flows.cli import _print_summary
+    from flows.pipeline import RunSummary
+
+    blocked = RunSummary(run_id="run-1", replay=None, blocked=["fct_announcement"])
+    _print_summary(blocked, tmp_path / "published")
+    assert "release blocked by fct_announcement; no release exists yet" in capsys.readouterr().out
+    con = connect(tmp_path / "w.duckdb")
+    con.execute("create table main.dim_region as select '41270' as region_code")
+    publish(con, tmp_path / "published", "r1", datasets=DATASETS[1:])
+    con.close()
+    _print_summary(blocked, tmp_path / "published")
+    assert "release blocked by fct_announcement; release r1 stays latest" in capsys.readouterr().out
+    same = RunSummary(run_id="run-2", replay=None, release="r1", release_new=False)
+    _print_summary(same, tmp_path / "published")
+    assert "no change, release r1 stays latest" in capsys.readouterr().out
