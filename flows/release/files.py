@@ -4,13 +4,10 @@ KST with their offset (+09:00)."""
 
 from __future__ import annotations
 
-import csv
+import codecs
 import hashlib
-import json
-from datetime import date, datetime
-from decimal import Decimal
+import shutil
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -55,38 +52,40 @@ def content_hash(table: pa.Table) -> str:
     return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(_text(value))
+def _text_columns(schema: pa.Schema) -> str:
+    """The select list for the text formats: timestamps as ISO 8601 in KST with their offset
+    (``2025-10-01T09:00:00+09:00``; fractions of a second only when there are any)."""
+    columns = []
+    for field in schema:
+        name = f'"{field.name}"'
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            text = f"regexp_replace(strftime({name}, '%Y-%m-%dT%H:%M:%S.%f'), '\\.?0+$', '')"
+            columns.append(f"{text} || '{KST}' as {name}")
+        else:
+            columns.append(name)
+    return ", ".join(columns)
 
 
 def write_dataset(table: pa.Table, directory: Path, name: str) -> list[Path]:
-    """Write ``name``.parquet/.csv/.json into ``directory``; returns the files written."""
-    parquet = directory / f"{name}.parquet"
-    pq.write_table(table, parquet, compression="zstd")
-    rows = table.to_pylist()
-    with (directory / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table.column_names)
-        writer.writerows([_csv_cell(v) for v in row.values()] for row in rows)
-    lines = (
-        json.dumps({k: _text(v) for k, v in row.items()}, ensure_ascii=False, allow_nan=False)
-        for row in rows
-    )
-    (directory / f"{name}.json").write_text(
-        "[\n" + ",\n".join(lines) + ("\n" if rows else "") + "]\n", encoding="utf-8"
-    )
+    """Write ``name``.parquet/.csv/.json into ``directory``; returns the files written.
+
+    DuckDB writes the CSV and JSON in the table's order: column by column, fast enough for
+    millions of rows."""
+    pq.write_table(table, directory / f"{name}.parquet", compression="zstd")
+    csv_path, plain = directory / f"{name}.csv", directory / f".{name}.csv.plain"
+    json_path = directory / f"{name}.json"
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'Asia/Seoul'")
+        con.register("dataset", table)
+        rows = f"select {_text_columns(table.schema)} from dataset"
+        con.execute(f"copy ({rows}) to '{plain}' (format csv, header true)")
+        con.execute(f"copy ({rows}) to '{json_path}' (format json, array true)")
+    try:
+        with plain.open("rb") as source, csv_path.open("wb") as target:
+            target.write(codecs.BOM_UTF8)
+            shutil.copyfileobj(source, target, 1 << 20)
+    finally:
+        plain.unlink(missing_ok=True)
     return [directory / f"{name}.{suffix}" for suffix in FORMATS]
 
 
