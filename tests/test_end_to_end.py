@@ -87,13 +87,16 @@ def test_the_release_is_a_valid_data_package_marked_as_samples(replay_run):
     assert "percentage points" in described["mom_change"]
 
 
-def test_publishing_the_same_content_again_cuts_no_release(replay_run):
+def test_publishing_the_same_content_again_cuts_no_release(replay_run, monkeypatch):
+    from flows.publish import publish_run
+    from flows.settings import Settings
+
     data_dir, _ = replay_run
+    monkeypatch.setenv("FEZ_DATA_DIR", str(data_dir))
     latest = (data_dir / "published" / "latest").resolve().name
-    again = _fez("publish", data_dir=data_dir)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert f"no change, release {latest} stays latest" in again.stdout
-    assert len(list((data_dir / "published" / "releases").iterdir())) == 1
+    release = publish_run(Settings(), "publish-again")
+    assert not release.new and release.release_id == latest
+    assert [p.name for p in (data_dir / "published" / "releases").iterdir()] == [latest]
 
 
 def test_second_replay_adds_no_rows(replay_run):
