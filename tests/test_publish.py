@@ -111,7 +111,9 @@ def test_csv_round_trips_hangul_and_string_codes_with_the_published_schema(con, 
     assert types == {"region_code": "string", "name_ko": "string", "parent_code": "string"}
     assert resource["schema"]["primaryKey"] == ["region_code"]
     dtypes = {name: "string" for name, kind in types.items() if kind == "string"}
-    frame = pd.read_csv(release.path / resource["path"], encoding="utf-8-sig", dtype=dtypes)
+    frame = pd.read_csv(
+        release.path / resource["path"], encoding=resource["encoding"], dtype=dtypes
+    )
     expected = pd.read_parquet(release.path / "regions.parquet").astype("string")
     pd.testing.assert_frame_equal(frame, expected)
     assert frame.loc[frame["region_code"] == "41000", "parent_code"].item() == "00000"

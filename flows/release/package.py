@@ -124,7 +124,7 @@ def resource(
         "profile": "tabular-data-resource",
         "format": "csv",
         "mediatype": "text/csv",
-        "encoding": "utf-8-sig",
+        "encoding": "utf-8",
         "bytes": csv_bytes,
         "hash": f"sha256:{csv_sha}",
         "schema": table_schema(dataset, schema, descriptions),
