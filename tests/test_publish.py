@@ -276,6 +276,9 @@ def test_a_write_error_leaves_latest_and_no_partial(con, tmp_path, monkeypatch):
     assert message.endswith("release r1 stays latest")
     assert _latest(published) == "r1"
     assert sorted(p.name for p in (published / "releases").iterdir()) == ["r1"]
+    monkeypatch.setattr(publish_module, "write_dataset", real)
+    assert publish(con, published, "r3").new  # the run after the failed one publishes
+    assert _latest(published) == "r3"
 
 
 def test_a_failed_first_release_says_none_exists(con, tmp_path, monkeypatch):
@@ -357,12 +360,29 @@ try:
     message = None
 except PublishError as exc:
     message = str(exc)
+free_after = shutil.disk_usage(published).free
+# Fill the disk to the last byte: the next run still takes its lock and says "disk full".
+with open(published / "filler", "wb", buffering=0) as filler:
+    try:
+        while True:
+            filler.write(b"x" * 4096)
+    except OSError:
+        pass
+from flows.locking import run_lock
+from flows.publish import prepare_publish
+try:
+    with run_lock(published / "w.duckdb"):
+        prepare_publish(published, 2**20)
+    at_start = None
+except PublishError as exc:
+    at_start = str(exc)
 print(json.dumps({
     "message": message,
     "latest": latest_id(published),
     "releases": sorted(os.listdir(published / "releases")),
     "free_before": free_before,
-    "free_after": shutil.disk_usage(published).free,
+    "free_after": free_after,
+    "at_start": at_start,
 }))
 """
 
@@ -398,3 +418,5 @@ def test_a_full_disk_leaves_latest_and_free_space_as_they_were(tmp_path):
     assert outcome["latest"] == "r1"
     assert outcome["releases"] == ["r1"]
     assert outcome["free_after"] == outcome["free_before"]
+    assert outcome["at_start"].startswith("disk full: 0 MB free")
+    assert outcome["at_start"].endswith("release r1 stays latest")
