@@ -42,11 +42,11 @@ from flows.release.store import (
     PublishError,
     free_bytes,
     latest_id,
+    link_docs,
     prune,
     read_manifest,
     releases_dir,
     remove_leftovers,
-    store_docs,
     switch_latest,
 )
 
@@ -230,13 +230,13 @@ def _source_ids(staged: Staged) -> set[str]:
 
 
 def _files(directory: Path) -> dict[str, tuple[int, str]]:
-    """Every regular file of the release (not the docs link) → (bytes, sha256)."""
+    """Every regular file of the release → (bytes, sha256); not the shared docs sites behind
+    their links (``rglob`` does not follow a symlinked folder)."""
     found = {}
     for path in sorted(directory.rglob("*")):
-        relative = path.relative_to(directory)
-        if path.is_symlink() or not path.is_file() or relative.parts[0] == "docs":
+        if path.is_symlink() or not path.is_file():
             continue
-        found[relative.as_posix()] = (path.stat().st_size, sha256_file(path))
+        found[path.relative_to(directory).as_posix()] = (path.stat().st_size, sha256_file(path))
     return found
 
 
@@ -275,7 +275,6 @@ def finish_release(
     descriptions = descriptions or Descriptions()
     published, staging, release_id = staged.published, staged.path, staged.release_id
     created = now_kst()
-    docs_link = staging / "docs"
     with _removed_on_error(release_id, published, staging):
         changes = {}
         for dataset in staged.datasets:
@@ -303,10 +302,9 @@ def finish_release(
         (staging / "README.md").write_text(
             readme(release_id, created, staged.samples, staged.rows), encoding="utf-8"
         )
-        docs_hash = None
+        docs: dict[str, str] = {}
         if docs_dir is not None:
-            docs_hash = store_docs(published, docs_dir)
-            docs_link.symlink_to(Path("..") / ".." / "docs" / docs_hash)
+            docs["dbt"] = link_docs(published, docs_dir, staging, "dbt")
         manifest: dict[str, Any] = {
             "release_id": release_id,
             "published_at": created,
@@ -314,7 +312,7 @@ def finish_release(
             "samples": staged.samples,
             "tables": staged.rows,
             "datasets": _dataset_entries(staged),
-            "docs": {"dbt": docs_hash} if docs_hash else {},
+            "docs": docs,
             "sources": source_health,
             "quality": quality,
         }

@@ -225,13 +225,14 @@ def test_docs_are_stored_once_and_linked(con, tmp_path):
     publish(con, published, "r2", docs_dir=docs)
     assert len(list((published / "docs").iterdir())) == 1
     for release in ("r1", "r2"):
-        linked = published / "releases" / release / "docs" / "index.html"
+        linked = published / "releases" / release / "docs" / "dbt" / "index.html"
         assert linked.read_text() == "<html>dbt docs</html>"
     (docs / "index.html").write_text("<html>newer docs</html>")
     con.execute("delete from main.dim_region where region_code = '41000'")
     publish(con, published, "r3", docs_dir=docs, keep=1)
     assert len(list((published / "docs").iterdir())) == 1
-    assert (published / "latest" / "docs" / "index.html").read_text() == "<html>newer docs</html>"
+    newer = (published / "latest" / "docs" / "dbt" / "index.html").read_text()
+    assert newer == "<html>newer docs</html>"
 
 
 def test_site_builders_write_into_the_release_before_the_switch(con, tmp_path):

@@ -5,7 +5,8 @@ Layout::
     published/latest -> releases/<release_id>     (a symlink, replaced atomically)
     published/releases/<release_id>/             (complete releases; never modified)
     published/releases/.<release_id>.partial/    (a release being written)
-    published/docs/<sha256>/                      (dbt docs, shared by the releases that link them)
+    published/docs/<sha256>/                      (docs sites, shared by the releases that link
+                                                   them as docs/<name>, e.g. docs/dbt)
 """
 
 from __future__ import annotations
@@ -115,7 +116,11 @@ def prune(published: Path, keep: int) -> list[str]:
         removed.append(info.release_id)
     docs = published / "docs"
     if docs.is_dir():
-        linked = {info.manifest.get("docs", {}).get("dbt") for info in list_releases(published)}
+        linked = {
+            digest
+            for info in list_releases(published)
+            for digest in (info.manifest.get("docs") or {}).values()
+        }
         for path in docs.iterdir():
             if not path.name.startswith(".") and path.name not in linked:
                 shutil.rmtree(path)
@@ -147,4 +152,14 @@ def store_docs(published: Path, docs_dir: Path) -> str:
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    return digest
+
+
+def link_docs(published: Path, docs_dir: Path, release: Path, name: str) -> str:
+    """Store a docs site once (``store_docs``) and link it from the release being written as
+    ``docs/<name>``; returns the hash to record under ``manifest["docs"][name]``, which keeps
+    the site from being pruned while a release links it."""
+    digest = store_docs(published, docs_dir)
+    (release / "docs").mkdir(exist_ok=True)
+    (release / "docs" / name).symlink_to(Path("..") / ".." / ".." / "docs" / digest)
     return digest
