@@ -1,0 +1,1 @@
+"""What a release offers people besides its data files: Atom feeds, a portal, offline docs."""
