@@ -150,7 +150,7 @@ def indicators(path: Path) -> None:
                 pa.string(),
                 ["DT_1B040A3.T20", "DT_1B040B3.T1", "KICOX.firms.banwol"],
             ),
-            "name_ko": (pa.string(), ["총인구수", "세대수", "가동업체수 (반월)"]),
+            "name_ko": (pa.string(), ["총인구수", "세대수", "가동업체수 (반월국가산업단지)"]),
             "name_en": (pa.string(), ["Population", "Households", "Operating firms (Banwol)"]),
             "unit": (pa.string(), ["명", "세대", "개"]),
             "source_id": (pa.string(), ["kosis_population", "kosis_population", "kicox_complex"]),

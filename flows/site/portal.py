@@ -1,0 +1,259 @@
+"""The release's portal: one static ``index.html`` that works from ``file://``.
+
+It shows the catalog (row counts and downloads), source health and freshness, the open calls
+with days left, charts of the zone's indicators, the quality gate's result and links to the
+dbt docs, the Data Docs and the feeds. It loads nothing: no script, no font, no image file
+(charts are inline SVG from ``flows.site.charts``), and its Content-Security-Policy forbids
+any request, so it opens offline and a scraped ``<script>`` stays text (Jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from flows.site.charts import Series, line_chart
+from flows.site.release import ReleaseView, clean_text, to_kst, web_link
+
+ZONE_CITY = "41270"  # Ansan-si: the zone's charts show it and its districts
+DOWNLOAD_FORMATS = ("parquet", "csv", "json")
+DATASET_ORDER = (
+    "announcements",
+    "open_calls",
+    "indicator_observations",
+    "zone_monthly",
+    "industrial_complex_monthly",
+    "institutions",
+    "regions",
+    "indicators",
+)
+# Where a docs site may sit when the manifest does not name it (relative to the release).
+DOCS_CANDIDATES = {
+    "dbt": ("docs/dbt/static_index.html", "docs/static_index.html", "docs/dbt/index.html"),
+    "gx": ("docs/gx/index.html", "gx_docs/index.html"),
+}
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: Markup
+
+
+def _size(path: Path) -> str:
+    size = path.stat().st_size
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def _catalog(release: ReleaseView) -> list[dict[str, Any]]:
+    tables: dict[str, int] = release.manifest.get("tables", {})
+    states: dict[str, str] = release.manifest.get("datasets", {}) or {}
+    names = [n for n in DATASET_ORDER if n in tables] + sorted(set(tables) - set(DATASET_ORDER))
+    rows = []
+    for name in names:
+        files = [
+            {"format": fmt, "href": f"{name}.{fmt}", "size": _size(release.path / f"{name}.{fmt}")}
+            for fmt in DOWNLOAD_FORMATS
+            if (release.path / f"{name}.{fmt}").is_file()
+        ]
+        rows.append({"name": name, "rows": tables[name], "state": states.get(name), "files": files})
+    return rows
+
+
+def _kst_text(value: Any) -> str:
+    stamp = to_kst(value) if value not in (None, "") else None
+    return stamp.strftime("%Y-%m-%d %H:%M KST") if stamp else ""
+
+
+def _sources(release: ReleaseView) -> list[dict[str, str]] | None:
+    sources = release.manifest.get("sources")
+    if sources is None:
+        return None
+    return [
+        {
+            "source": clean_text(item.get("source")),
+            "status": clean_text(item.get("status")) or "unknown",
+            "last_success": _kst_text(item.get("last_success")),
+            "freshness": clean_text(item.get("freshness")),
+        }
+        for item in sources
+    ]
+
+
+def _days_label(days: int, status: str) -> str:
+    if status == "upcoming":
+        return f"접수 예정 · D-{days}"
+    return "오늘 마감" if days == 0 else f"D-{days}"
+
+
+def _open_calls(release: ReleaseView) -> list[dict[str, Any]]:
+    frame = release.table("open_calls")
+    if frame.empty:
+        return []
+    frame = frame.sort_values(["days_left", "deadline_date", "announcement_id"], kind="stable")
+    return [
+        {
+            "title": clean_text(row.get("title")),
+            "url": web_link(row.get("url")),
+            "institution": clean_text(row.get("institution_name_ko"))
+            or clean_text(row.get("institution_id")),
+            "department": clean_text(row.get("department")),
+            "deadline": pd.Timestamp(row["deadline_date"]).date().isoformat(),
+            "days_left": int(row["days_left"]),
+            "label": _days_label(int(row["days_left"]), str(row.get("status"))),
+        }
+        for row in frame.to_dict("records")
+    ]
+
+
+def _names(frame: pd.DataFrame, key: str) -> dict[str, str]:
+    if frame.empty:
+        return {}
+    return {
+        str(row[key]): clean_text(row.get("name_ko")) or str(row[key])
+        for row in frame.to_dict("records")
+    }
+
+
+def _district_codes(regions: pd.DataFrame) -> list[str]:
+    if regions.empty or "parent_code" not in regions.columns:
+        return []
+    return sorted(regions.loc[regions["parent_code"] == ZONE_CITY, "region_code"].astype(str))
+
+
+def _chart(title: str, frame: pd.DataFrame, line: str, labels: dict[str, str]) -> Chart | None:
+    units = frame["unit"].dropna().astype(str)
+    unit = clean_text(units.iloc[0]) if not units.empty else ""
+    series = [
+        Series(
+            labels.get(str(key), str(key)),
+            [(str(m), float(v)) for m, v in zip(part["month"], part["value"], strict=True)],
+        )
+        for key, part in frame.sort_values("month").groupby(line, sort=True)
+    ]
+    svg = line_chart(title, unit, series)
+    return Chart(title, Markup(svg)) if svg else None
+
+
+def _zone_charts(release: ReleaseView) -> list[Chart]:
+    """Per indicator: Ansan-si alone, then its districts together (their scales differ)."""
+    zone = release.table("zone_monthly")
+    if zone.empty:
+        return []
+    zone = zone.dropna(subset=["value"]).astype({"region_code": str})
+    regions = release.table("regions")
+    districts = _district_codes(regions)
+    names = _names(release.table("indicators"), "indicator_id")
+    region_names = _names(regions, "region_code")
+    city = region_names.get(ZONE_CITY, ZONE_CITY)
+    charts = []
+    for indicator, rows in zone.groupby("indicator_id", sort=True):
+        name = names.get(str(indicator), str(indicator))
+        parts = (
+            (f"{name} — {city}", rows[rows["region_code"] == ZONE_CITY]),
+            (f"{name} — 구별", rows[rows["region_code"].isin(districts)]),
+        )
+        for title, part in parts:
+            chart = _chart(title, part, "region_code", region_names) if len(part) else None
+            if chart:
+                charts.append(chart)
+    return charts
+
+
+def _complex_charts(release: ReleaseView) -> list[Chart]:
+    """Per measure, one line per industrial complex, named as the indicator names it."""
+    complexes = release.table("industrial_complex_monthly")
+    if complexes.empty:
+        return []
+    complexes = complexes.dropna(subset=["value"])
+    names = _names(release.table("indicators"), "indicator_id")
+    charts = []
+    for measure, rows in complexes.groupby("measure_id", sort=True):
+        labels, title = {}, str(measure)
+        pairs = sorted(set(zip(rows["indicator_id"], rows["complex_code"], strict=True)))
+        for indicator, code in pairs:
+            # "가동업체수 (반월국가산업단지)": the measure, then the complex in brackets
+            found = re.fullmatch(r"(.*?)\s*\(([^()]*)\)", names.get(str(indicator), ""))
+            if found:
+                title, labels[str(code)] = found.group(1), found.group(2)
+        chart = _chart(title, rows, "complex_code", labels)
+        if chart:
+            charts.append(chart)
+    return charts
+
+
+def _docs_links(release: ReleaseView) -> dict[str, str | None]:
+    named: dict[str, str] = release.manifest.get("docs", {}) or {}
+    links: dict[str, str | None] = {}
+    for site, candidates in DOCS_CANDIDATES.items():
+        options = [named[site]] if site in named else list(candidates)
+        links[site] = next((c for c in options if (release.path / c).is_file()), None)
+    return links
+
+
+def _quality(release: ReleaseView) -> dict[str, Any] | None:
+    quality = release.manifest.get("quality")
+    if quality is None:
+        return None
+    suites = [
+        {
+            "suite": clean_text(s.get("suite") or s.get("name")),
+            "critical": bool(s.get("critical", False)),
+            "success": bool(s.get("success", False)),
+            "failed": [clean_text(f) for f in s.get("failed", [])],
+        }
+        for s in quality.get("suites", [])
+    ]
+    return {"passed": bool(quality.get("passed", False)), "suites": suites}
+
+
+def _feeds(release: ReleaseView) -> list[dict[str, str]]:
+    feeds = []
+    if (release.path / "feed.xml").is_file():
+        feeds.append({"title": "모든 공고 (all announcements)", "href": "feed.xml"})
+    if (release.path / "feeds" / "open-calls.xml").is_file():
+        feeds.append({"title": "모집 중인 공모 (open calls)", "href": "feeds/open-calls.xml"})
+    names = _names(release.table("institutions"), "institution_id")
+    for path in sorted((release.path / "feeds" / "institutions").glob("*.xml")):
+        feeds.append(
+            {"title": names.get(path.stem, path.stem), "href": f"feeds/institutions/{path.name}"}
+        )
+    return feeds
+
+
+def write_portal(release_dir: Path) -> Path:
+    """Render ``index.html`` into the release directory from its manifest and datasets."""
+    release = ReleaseView.open(release_dir)
+    page = _env.get_template("portal.html.j2").render(
+        release_id=release.release_id,
+        published_at=release.published_at.strftime("%Y-%m-%d %H:%M KST"),
+        samples=release.samples,
+        catalog=_catalog(release),
+        sources=_sources(release),
+        open_calls=_open_calls(release),
+        zone_charts=_zone_charts(release),
+        complex_charts=_complex_charts(release),
+        quality=_quality(release),
+        docs=_docs_links(release),
+        feeds=_feeds(release),
+    )
+    target = release_dir / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
