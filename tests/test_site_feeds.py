@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import feedparser
+import pandas as pd
 
 from flows.site.feeds import write_feeds
 from tests.site_release import SCRIPT_TITLE, make_release
@@ -86,3 +87,18 @@ def test_a_release_without_datasets_gets_empty_valid_feeds(tmp_path):
     feed = _parse(release / "feed.xml")
     assert feed.entries == []
     assert feed.feed.updated == "2025-10-01T09:00:00+09:00"
+
+
+def test_a_dataset_lacking_optional_columns_still_gives_valid_feeds(tmp_path):
+    release = tmp_path / "release"
+    release.mkdir()
+    manifest = {"release_id": "r1", "published_at": "2025-10-01T00:00:00+00:00", "tables": {}}
+    (release / "manifest.json").write_text(json.dumps(manifest))
+    frame = pd.DataFrame({"announcement_id": ["gtp:1"], "title": ["안산 기술사업화 지원사업"]})
+    frame.to_parquet(release / "announcements.parquet")
+
+    write_feeds(release)
+
+    entries = _parse(release / "feed.xml").entries
+    assert [e.title for e in entries] == ["안산 기술사업화 지원사업"]
+    assert entries[0].updated == "2025-10-01T09:00:00+09:00"  # no first_seen_at: the release

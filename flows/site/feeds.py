@@ -24,6 +24,14 @@ ATOM = "http://www.w3.org/2005/Atom"
 FEED_LIMIT = 500  # entries per feed: the newest; the full list is the announcements dataset
 TAG = "tag:asv-fez-pipeline,2025"
 AUTHOR = "ASV FEZ data pipeline (안산사이언스밸리 경제자유구역)"
+ANNOUNCEMENT_COLUMNS = (
+    "announcement_id", "institution_id", "title", "url", "department", "category",
+    "posted_date", "apply_start", "apply_end", "first_seen_at",
+)  # fmt: skip
+OPEN_CALL_COLUMNS = (
+    "announcement_id", "institution_id", "institution_name_ko", "title", "url", "department",
+    "status", "apply_start", "apply_end", "deadline_date", "days_left", "status_as_of",
+)  # fmt: skip
 CATEGORY_KO = {
     "call": "공모·지원사업",
     "tender": "입찰",
@@ -51,11 +59,11 @@ def _day_start(value) -> datetime | None:
 
 
 def _institution_names(release: ReleaseView) -> dict[str, str]:
-    institutions = release.table("institutions")
+    institutions = release.table("institutions", ("institution_id", "name_ko", "name_en"))
     names = {}
-    for row in institutions.itertuples():
-        name = clean_text(getattr(row, "name_ko", "")) or clean_text(getattr(row, "name_en", ""))
-        names[str(row.institution_id)] = name or str(row.institution_id)
+    for row in institutions.to_dict("records"):
+        name = clean_text(row["name_ko"]) or clean_text(row["name_en"])
+        names[str(row["institution_id"])] = name or str(row["institution_id"])
     return names
 
 
@@ -203,7 +211,7 @@ def write_feeds(release_dir: Path) -> list[Path]:
     """Write ``feed.xml``, ``feeds/institutions/<id>.xml`` and ``feeds/open-calls.xml``."""
     release = ReleaseView.open(release_dir)
     names = _institution_names(release)
-    announcements = _newest_first(release.table("announcements"))
+    announcements = _newest_first(release.table("announcements", ANNOUNCEMENT_COLUMNS))
     written = []
 
     feed = _Feed(
@@ -238,6 +246,6 @@ def write_feeds(release_dir: Path) -> list[Path]:
         "Calls for proposals and support programmes still open or upcoming, days left first.",
         "feeds/open-calls.xml",
     )
-    _open_call_entries(feed, release.table("open_calls"), names)
+    _open_call_entries(feed, release.table("open_calls", OPEN_CALL_COLUMNS), names)
     written.append(feed.write(release_dir / "feeds" / "open-calls.xml"))
     return written

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from flows.site.charts import Series, line_chart
+from flows.site.feeds import OPEN_CALL_COLUMNS
 from flows.site.release import ReleaseView, clean_text, to_kst, web_link
 
 ZONE_CITY = "41270"  # Ansan-si: the zone's charts show it and its districts
@@ -33,6 +34,7 @@ DATASET_ORDER = (
     "regions",
     "indicators",
 )
+SERIES_COLUMNS = ("indicator_id", "month", "value", "unit")
 # Where a docs site may sit when the manifest does not name it (relative to the release).
 DOCS_CANDIDATES = {
     "dbt": ("docs/dbt/static_index.html", "docs/static_index.html", "docs/dbt/index.html"),
@@ -104,7 +106,7 @@ def _days_label(days: int, status: str) -> str:
 
 
 def _open_calls(release: ReleaseView) -> list[dict[str, Any]]:
-    frame = release.table("open_calls")
+    frame = release.table("open_calls", OPEN_CALL_COLUMNS)
     if frame.empty:
         return []
     frame = frame.sort_values(["days_left", "deadline_date", "announcement_id"], kind="stable")
@@ -154,13 +156,13 @@ def _chart(title: str, frame: pd.DataFrame, line: str, labels: dict[str, str]) -
 
 def _zone_charts(release: ReleaseView) -> list[Chart]:
     """Per indicator: Ansan-si alone, then its districts together (their scales differ)."""
-    zone = release.table("zone_monthly")
+    zone = release.table("zone_monthly", (*SERIES_COLUMNS, "region_code"))
     if zone.empty:
         return []
     zone = zone.dropna(subset=["value"]).astype({"region_code": str})
-    regions = release.table("regions")
+    regions = release.table("regions", ("region_code", "name_ko", "parent_code"))
     districts = _district_codes(regions)
-    names = _names(release.table("indicators"), "indicator_id")
+    names = _names(release.table("indicators", ("indicator_id", "name_ko")), "indicator_id")
     region_names = _names(regions, "region_code")
     city = region_names.get(ZONE_CITY, ZONE_CITY)
     charts = []
@@ -179,11 +181,13 @@ def _zone_charts(release: ReleaseView) -> list[Chart]:
 
 def _complex_charts(release: ReleaseView) -> list[Chart]:
     """Per measure, one line per industrial complex, named as the indicator names it."""
-    complexes = release.table("industrial_complex_monthly")
+    complexes = release.table(
+        "industrial_complex_monthly", (*SERIES_COLUMNS, "measure_id", "complex_code")
+    )
     if complexes.empty:
         return []
     complexes = complexes.dropna(subset=["value"])
-    names = _names(release.table("indicators"), "indicator_id")
+    names = _names(release.table("indicators", ("indicator_id", "name_ko")), "indicator_id")
     charts = []
     for measure, rows in complexes.groupby("measure_id", sort=True):
         labels, title = {}, str(measure)
@@ -230,7 +234,7 @@ def _feeds(release: ReleaseView) -> list[dict[str, str]]:
         feeds.append({"title": "모든 공고 (all announcements)", "href": "feed.xml"})
     if (release.path / "feeds" / "open-calls.xml").is_file():
         feeds.append({"title": "모집 중인 공모 (open calls)", "href": "feeds/open-calls.xml"})
-    names = _names(release.table("institutions"), "institution_id")
+    names = _names(release.table("institutions", ("institution_id", "name_ko")), "institution_id")
     for path in sorted((release.path / "feeds" / "institutions").glob("*.xml")):
         feeds.append(
             {"title": names.get(path.stem, path.stem), "href": f"feeds/institutions/{path.name}"}

@@ -48,12 +48,15 @@ class ReleaseView:
     def samples(self) -> bool:
         return bool(self.manifest.get("samples", False))
 
-    def table(self, name: str) -> pd.DataFrame:
-        """The dataset ``name`` (empty when the release has no Parquet file for it)."""
+    def table(self, name: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The dataset ``name``, with ``columns`` added as nulls where it lacks them (empty
+        when the release has no Parquet file for it)."""
         if name not in self._frames:
             file = self.path / f"{name}.parquet"
             self._frames[name] = pd.read_parquet(file) if file.exists() else pd.DataFrame()
-        return self._frames[name]
+        frame = self._frames[name]
+        missing = [c for c in columns if c not in frame.columns]
+        return frame.assign(**dict.fromkeys(missing)) if missing else frame
 
 
 def to_kst(value: Any) -> datetime | None:
