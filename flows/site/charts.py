@@ -36,8 +36,11 @@ def line_chart(title: str, unit: str, series: list[Series]) -> str:
     if low == high:
         low, high = low - 1, high + 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = plot_w / max(len(periods) - 1, 1)
-    x_of = {period: LEFT + i * step for i, period in enumerate(periods)}
+    if len(periods) == 1:  # a single period sits in the middle
+        x_of = {periods[0]: LEFT + plot_w / 2}
+    else:
+        step = plot_w / (len(periods) - 1)
+        x_of = {period: LEFT + i * step for i, period in enumerate(periods)}
 
     def y_of(value: float) -> float:
         return TOP + plot_h * (high - value) / (high - low)
@@ -52,7 +55,8 @@ def line_chart(title: str, unit: str, series: list[Series]) -> str:
         f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">{_number(high)}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end">{_number(low)}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h / 2 + 4}" text-anchor="end">{escape(unit)}</text>',
-        f'<text x="{LEFT}" y="{TOP + plot_h + 16}">{escape(periods[0])}</text>',
+        f'<text x="{x_of[periods[0]]:.1f}" y="{TOP + plot_h + 16}"'
+        f' text-anchor="{"middle" if len(periods) == 1 else "start"}">{escape(periods[0])}</text>',
     ]
     if len(periods) > 1:
         parts.append(
