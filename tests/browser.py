@@ -36,7 +36,8 @@ def chromium(user_data_dir: Path) -> Iterator[tuple[object, PageLog]]:
     """A fresh headless Chromium context and the log of what its pages did."""
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if executable is None:
         raise RuntimeError("no chromium: install Debian's package (apt-get install chromium)")
     log = PageLog()
 
@@ -49,7 +50,7 @@ def chromium(user_data_dir: Path) -> Iterator[tuple[object, PageLog]]:
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(user_data_dir), executable_path=CHROMIUM, headless=True, args=FLAGS
+            str(user_data_dir), executable_path=executable, headless=True, args=FLAGS
         )
         try:
             context.route("**/*", route)
