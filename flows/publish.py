@@ -75,7 +75,9 @@ def site_builders() -> list[SiteBuilder]:
 
     Each gets the draft and writes into ``draft.path``; the manifest's checksums cover
     what they write."""
-    return []
+    from flows.site import build_site
+
+    return [build_site]
 
 
 @dataclass
@@ -262,6 +264,7 @@ def finish_release(
     staged: Staged,
     *,
     docs_dir: Path | None = None,
+    gx_docs_dir: Path | None = None,
     descriptions: Descriptions | None = None,
     sources: Iterable[Any] = (),
     source_health: Any = None,
@@ -269,7 +272,7 @@ def finish_release(
     builders: Sequence[SiteBuilder] = (),
     keep: int = 30,
 ) -> Release:
-    """Add ``changes.json``, ``datapackage.json``, the README, the docs link, the site
+    """Add ``changes.json``, ``datapackage.json``, the README, the docs links, the site
     builders' files and the manifest; then switch ``latest`` and prune to ``keep`` releases.
     ``sources``: the declared sources (``SourceSpec``); those in the release are listed."""
     descriptions = descriptions or Descriptions()
@@ -305,6 +308,8 @@ def finish_release(
         docs: dict[str, str] = {}
         if docs_dir is not None:
             docs["dbt"] = link_docs(published, docs_dir, staging, "dbt")
+        if gx_docs_dir is not None:
+            docs["gx"] = link_docs(published, gx_docs_dir, staging, "gx")
         manifest: dict[str, Any] = {
             "release_id": release_id,
             "published_at": created,
@@ -404,9 +409,11 @@ def publish_run(
     except BaseException:
         discard(staged)
         raise
+    gx_docs = settings.data_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
     return finish_release(
         staged,
         docs_dir=docs,
+        gx_docs_dir=gx_docs if gx_docs.is_dir() else None,
         descriptions=Descriptions.from_dbt_manifest(docs / "manifest.json"),
         sources=specs.values(),
         source_health=source_health,

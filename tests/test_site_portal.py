@@ -11,27 +11,35 @@ from flows.site.portal import write_portal
 from tests.browser import chromium
 from tests.site_release import SCRIPT_TITLE, make_release
 
-HEALTH = [
+HEALTH = [  # the run's SourceReport rows, as publish records them
     {
         "source": "gtp_business",
         "status": "ok",
-        "last_success": "2025-10-01T00:05:00+00:00",
-        "freshness": "pass",
+        "fetched": 3,
+        "records": 2,
+        "new_records": 1,
+        "quarantined": 0,
+        "message": "",
     },
-    {"source": "kitech_notice", "status": "failed", "last_success": None, "freshness": "error"},
+    {
+        "source": "kitech_notice",
+        "status": "failing",
+        "fetched": 1,
+        "records": 0,
+        "new_records": 0,
+        "quarantined": 0,
+        "message": "HTTP 503 <b>Service Unavailable</b>",
+    },
 ]
-QUALITY = {
-    "passed": True,
-    "suites": [
-        {"suite": "fct_announcement", "critical": True, "success": True, "failed": []},
-        {
-            "suite": "mart_zone_monthly",
-            "critical": False,
-            "success": False,
-            "failed": ["expect_column_values_to_not_be_null on value"],
-        },
-    ],
-}
+QUALITY = [
+    {"suite": "fct_announcement", "critical": True, "success": True, "failed": []},
+    {
+        "suite": "mart_zone_monthly",
+        "critical": False,
+        "success": False,
+        "failed": ["expect_column_values_to_not_be_null on value"],
+    },
+]
 
 
 def _release(path, **manifest):
@@ -86,7 +94,10 @@ def test_portal_lists_catalog_health_calls_and_quality(tmp_path):
         tmp_path / "release",
         sources=HEALTH,
         quality=QUALITY,
-        datasets={"announcements": "changed", "regions": "carried"},
+        datasets={
+            "announcements": {"status": "changed", "rows": 4},
+            "regions": {"status": "carried", "rows": 5, "from_release": "r0"},
+        },
     )
     tree = lxml.html.parse(str(write_portal(release))).getroot()
 
@@ -98,8 +109,10 @@ def test_portal_lists_catalog_health_calls_and_quality(tmp_path):
         "announcements.csv",
     ]
     assert _texts(tree, "//section[@id='sources']//tbody/tr") == [
-        "gtp_business ok 2025-10-01 09:05 KST pass",
-        "kitech_notice failed error",
+        "ansan_notice not in this run 2025-10-01 09:00 KST 2025-09-30 13:00 KST",
+        "gtp_business ok 2 (1) 0 2025-10-01 09:00 KST 2025-09-25 11:00 KST",
+        "kitech_notice failing 0 (0) 0 2025-10-01 09:00 KST 2025-09-01 12:00 KST"
+        " HTTP 503 <b>Service Unavailable</b>",
     ]
     calls = _texts(tree, "//section[@id='open-calls']//tbody/tr")
     assert calls[0].startswith("오늘 마감 KITECH 연구장비")
@@ -124,7 +137,7 @@ def test_portal_loads_nothing_and_tolerates_a_bare_manifest(tmp_path):
 
     assert tree.xpath("//*[@src] | //script | //img | //iframe") == []
     assert all(not h.startswith(("http:", "https:", "//")) for h in tree.xpath("//link/@href"))
-    assert "does not record source health" in tree.text_content()
+    assert "ansan_notice not in this run" in " ".join(tree.text_content().split())
     assert "does not record the quality gate's result" in tree.text_content()
     assert "SAMPLE DATA" not in tree.text_content()
     csp = tree.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -207,9 +208,9 @@ def _file_slug(institution_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", institution_id).strip(".") or "_"
 
 
-def write_feeds(release_dir: Path) -> list[Path]:
+def write_feeds(release_dir: Path, manifest: dict[str, Any] | None = None) -> list[Path]:
     """Write ``feed.xml``, ``feeds/institutions/<id>.xml`` and ``feeds/open-calls.xml``."""
-    release = ReleaseView.open(release_dir)
+    release = ReleaseView.open(release_dir, manifest)
     names = _institution_names(release)
     announcements = _newest_first(release.table("announcements", ANNOUNCEMENT_COLUMNS))
     written = []

@@ -8,7 +8,8 @@ analytics off). Here each page is pointed at the pinned copies in ``flows/site/v
 stylesheet this module does not know (a new GX version) is dropped with a warning, so the
 site stays offline. dbt's docs inline their scripts; only the Snowplow tracker is disabled
 (its loader and collector addresses removed, usage statistics off in the inlined manifest).
-Rewriting is idempotent: running it on a site it already rewrote changes nothing.
+Rewriting is idempotent (running it on a site it already rewrote changes nothing) and each
+file is replaced atomically, so a site shared by releases can be rewritten in place.
 """
 
 from __future__ import annotations
@@ -94,10 +95,25 @@ def _relative(target: Path, page: Path) -> str:
 
 
 def _rewrite(path: Path, text: str) -> bool:
+    """Replace the file's text atomically (a docs site may be shared by a live release)."""
     if path.read_text(encoding="utf-8") == text:
         return False
-    path.write_text(text, encoding="utf-8")
+    temporary = path.with_name(f".{path.name}.offline")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
     return True
+
+
+def _copy_vendor(target: Path) -> None:
+    """Copy the vendored files the site lacks (each folder is one pinned package version)."""
+    for source in sorted(VENDOR_DIR.rglob("*")):
+        if source.is_file() and source.suffix != ".md":
+            copy = target / source.relative_to(VENDOR_DIR)
+            if not copy.exists():
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                temporary = copy.with_name(f".{copy.name}.offline")
+                shutil.copyfile(source, temporary)
+                os.replace(temporary, copy)
 
 
 def _offline_gx_page(site: Path, page: Path) -> bool:
@@ -125,9 +141,7 @@ def _offline_gx_page(site: Path, page: Path) -> bool:
 
 def make_gx_docs_offline(site: Path) -> list[Path]:
     """Point every page of a GX Data Docs site at vendored assets; return the files changed."""
-    shutil.copytree(
-        VENDOR_DIR, site / VENDOR_NAME, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md")
-    )
+    _copy_vendor(site / VENDOR_NAME)
     changed = []
     for page in sorted(site.rglob("*.html")):
         if VENDOR_NAME not in page.relative_to(site).parts and _offline_gx_page(site, page):
@@ -158,12 +172,16 @@ def make_dbt_docs_offline(site: Path) -> list[Path]:
 
 
 def docs_sites(release_dir: Path) -> tuple[list[Path], list[Path]]:
-    """The dbt docs sites and the GX Data Docs sites under the release's ``docs/``."""
+    """The dbt docs sites and the GX Data Docs sites of the release: ``docs/`` itself or a
+    folder in it (``docs/dbt``, ``docs/gx``), each resolved (publish links shared copies)."""
     docs = release_dir / "docs"
     if not docs.is_dir():
         return [], []
-    dbt = sorted({p.parent for p in docs.rglob("static_index.html")})
-    gx = sorted({p.parents[2] for p in docs.rglob("static/styles/data_docs_default_styles.css")})
+    folders = [docs, *sorted(p for p in docs.iterdir() if p.is_dir())]
+    dbt = [f.resolve() for f in folders if (f / "static_index.html").is_file()]
+    gx = [
+        f.resolve() for f in folders if (f / "static/styles/data_docs_default_styles.css").is_file()
+    ]
     return dbt, gx
 
 

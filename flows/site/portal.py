@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -35,10 +37,11 @@ DATASET_ORDER = (
     "indicators",
 )
 SERIES_COLUMNS = ("indicator_id", "month", "value", "unit")
-# Where a docs site may sit when the manifest does not name it (relative to the release).
+# Where a docs site sits in a release: publish links each as docs/<name> (the manifest
+# records the stored copy's hash under docs/<name>); older releases held dbt's in docs/.
 DOCS_CANDIDATES = {
     "dbt": ("docs/dbt/static_index.html", "docs/static_index.html", "docs/dbt/index.html"),
-    "gx": ("docs/gx/index.html", "gx_docs/index.html"),
+    "gx": ("docs/gx/index.html",),
 }
 
 _env = Environment(
@@ -75,7 +78,10 @@ def _catalog(release: ReleaseView) -> list[dict[str, Any]]:
             for fmt in DOWNLOAD_FORMATS
             if (release.path / f"{name}.{fmt}").is_file()
         ]
-        rows.append({"name": name, "rows": tables[name], "state": states.get(name), "files": files})
+        state = states.get(name)
+        if isinstance(state, dict):  # {"status": changed|unchanged|carried|empty, ...}
+            state = state.get("status")
+        rows.append({"name": name, "rows": tables[name], "state": state, "files": files})
     return rows
 
 
@@ -84,19 +90,61 @@ def _kst_text(value: Any) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M KST") if stamp else ""
 
 
-def _sources(release: ReleaseView) -> list[dict[str, str]] | None:
-    sources = release.manifest.get("sources")
-    if sources is None:
-        return None
-    return [
-        {
-            "source": clean_text(item.get("source")),
-            "status": clean_text(item.get("status")) or "unknown",
-            "last_success": _kst_text(item.get("last_success")),
-            "freshness": clean_text(item.get("freshness")),
-        }
-        for item in sources
-    ]
+def _seen_per_source(release: ReleaseView) -> dict[str, tuple[Any, Any]]:
+    """Per source: when the pipeline last saw any of its rows and first saw its newest row,
+    over the announcements and the observations (DuckDB reads only those columns)."""
+    seen: dict[str, tuple[Any, Any]] = {}
+    for name in ("announcements", "indicator_observations"):
+        file = release.path / f"{name}.parquet"
+        if not file.is_file():
+            continue
+        columns = set(pq.read_schema(file).names)
+        if not {"source_id", "last_seen_at", "first_seen_at"} <= columns:
+            continue
+        with duckdb.connect() as con:
+            rows = con.execute(
+                "select source_id, max(last_seen_at), max(first_seen_at) "
+                "from read_parquet(?) group by source_id",
+                [file.as_posix()],
+            ).fetchall()
+        for source, last, first in rows:
+            held = seen.get(str(source), (None, None))
+            seen[str(source)] = (
+                max((v for v in (held[0], last) if v is not None), default=None),
+                max((v for v in (held[1], first) if v is not None), default=None),
+            )
+    return seen
+
+
+def _sources(release: ReleaseView) -> list[dict[str, Any]]:
+    """Each source's health in the run that cut the release (when recorded) and the freshness
+    of its data in the release."""
+    health = {
+        clean_text(item.get("source")): item
+        for item in release.manifest.get("sources") or []
+        if isinstance(item, dict)
+    }
+    seen = _seen_per_source(release)
+    published = release.published_at
+    rows = []
+    for source in sorted(set(health) | set(seen)):
+        item = health.get(source, {})
+        last, newest = seen.get(source, (None, None))
+        last_kst = to_kst(last)
+        rows.append(
+            {
+                "source": source,
+                "status": clean_text(item.get("status")) or "not in this run",
+                "records": item.get("records"),
+                "new_records": item.get("new_records"),
+                "quarantined": item.get("quarantined"),
+                "message": clean_text(item.get("message")),
+                "last_seen": _kst_text(last),
+                "newest": _kst_text(newest),
+                "age_days": (published - last_kst).days if last_kst else None,
+            }
+        )
+    return rows
 
 
 def _days_label(days: int, status: str) -> str:
@@ -204,18 +252,19 @@ def _complex_charts(release: ReleaseView) -> list[Chart]:
 
 
 def _docs_links(release: ReleaseView) -> dict[str, str | None]:
-    named: dict[str, str] = release.manifest.get("docs", {}) or {}
     links: dict[str, str | None] = {}
     for site, candidates in DOCS_CANDIDATES.items():
-        options = [named[site]] if site in named else list(candidates)
-        links[site] = next((c for c in options if (release.path / c).is_file()), None)
+        links[site] = next((c for c in candidates if (release.path / c).is_file()), None)
     return links
 
 
 def _quality(release: ReleaseView) -> dict[str, Any] | None:
+    """The gate's suites (a list, or ``{"passed", "suites"}``); it passed when no critical
+    suite failed."""
     quality = release.manifest.get("quality")
     if quality is None:
         return None
+    listed = quality.get("suites", []) if isinstance(quality, dict) else quality
     suites = [
         {
             "suite": clean_text(s.get("suite") or s.get("name")),
@@ -223,9 +272,12 @@ def _quality(release: ReleaseView) -> dict[str, Any] | None:
             "success": bool(s.get("success", False)),
             "failed": [clean_text(f) for f in s.get("failed", [])],
         }
-        for s in quality.get("suites", [])
+        for s in listed
     ]
-    return {"passed": bool(quality.get("passed", False)), "suites": suites}
+    passed = not any(s["critical"] and not s["success"] for s in suites)
+    if isinstance(quality, dict) and "passed" in quality:
+        passed = bool(quality["passed"])
+    return {"passed": passed, "suites": suites}
 
 
 def _feeds(release: ReleaseView) -> list[dict[str, str]]:
@@ -242,9 +294,9 @@ def _feeds(release: ReleaseView) -> list[dict[str, str]]:
     return feeds
 
 
-def write_portal(release_dir: Path) -> Path:
+def write_portal(release_dir: Path, manifest: dict[str, Any] | None = None) -> Path:
     """Render ``index.html`` into the release directory from its manifest and datasets."""
-    release = ReleaseView.open(release_dir)
+    release = ReleaseView.open(release_dir, manifest)
     page = _env.get_template("portal.html.j2").render(
         release_id=release.release_id,
         published_at=release.published_at.strftime("%Y-%m-%d %H:%M KST"),

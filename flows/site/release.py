@@ -30,11 +30,15 @@ class ReleaseView:
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, release_dir: Path) -> ReleaseView:
-        manifest_file = release_dir / "manifest.json"
-        if not manifest_file.exists():
-            raise FileNotFoundError(f"no manifest.json in release {release_dir}")
-        return cls(release_dir, json.loads(manifest_file.read_text(encoding="utf-8")))
+    def open(cls, release_dir: Path, manifest: dict[str, Any] | None = None) -> ReleaseView:
+        """The release in ``release_dir``; its manifest as given (publish passes the one it
+        is writing), else read from ``manifest.json``."""
+        if manifest is None:
+            manifest_file = release_dir / "manifest.json"
+            if not manifest_file.exists():
+                raise FileNotFoundError(f"no manifest.json in release {release_dir}")
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        return cls(release_dir, manifest)
 
     @property
     def release_id(self) -> str:
