@@ -79,6 +79,8 @@ _NOT_DEADLINE = re.compile(
     r"개찰|발표|결과|면접|근무\s*기간|계약\s*기간|임용|점검|공사\s*기간|착공|준공|"
     r"설명회\s*(?:일시|개최)|시험\s*일|평가\s*일|선정\s*통보|협약\s*체결|대관\s*기간|이용\s*기간"
 )
+# A closure told in the past tense (접수가 … 마감되었습니다) is news, not a deadline.
+_CLOSED_NOW = re.compile(r"마감\s*(?:되었|됐|하였|했|되어)")
 _DEADLINE_WORDS = re.compile(r"까지|마감|기한|종료|限")
 _APPLY_WORDS = re.compile(r"접수|신청|제출|모집|응모|등록|마감|회신|참석|참가")
 # A line giving the new value of a changed or extended deadline (변경 후: …, 연장: …).
@@ -312,6 +314,8 @@ def _loose_deadline(body: str, reference: date | None) -> Period | None:
     for line in body.splitlines():
         line = re.sub(r"\s+", " ", line).strip()
         if not (_DEADLINE_WORDS.search(line) and _APPLY_WORDS.search(line)) or _is_other(line):
+            continue
+        if _CLOSED_NOW.search(line):
             continue
         found = _from_text(line, reference, "body")
         if found is not None and found.end is not None:

@@ -45,6 +45,7 @@ announcements as (
         lower(title) as title_lower,
         lower(body_text) as body_lower,
         lower(category_hint) as hint_lower,
+        lower(period_evidence) as period_lower,
         last_seen_at
     from {{ ref('stg_boards__announcements') }}
     {% if is_incremental() %}
@@ -64,6 +65,7 @@ pairs as (
             when 'title' then announcements.title_lower
             when 'body' then announcements.body_lower
             when 'category_hint' then announcements.hint_lower
+            when 'period' then announcements.period_lower
             when 'any' then announcements.title_lower || ' ' || coalesce(announcements.body_lower, '')
         end as haystack
     from announcements

@@ -58,7 +58,7 @@ final as (
         latest.apply_rolling,
         latest.apply_extended,
         latest.deadline_date,
-        cast(latest.deadline_date - {{ run_date() }} as integer) as days_left,
+        cast(latest.deadline_date - {{ as_of_date() }} as integer) as days_left,
         programmes.links,
         programmes.link_sources,
         cast(programmes.posts as integer) as posts,
