@@ -63,6 +63,8 @@ def test_open_calls_are_computed_for_the_as_of_day_and_csv_times_carry_kst(repla
     row = csv.set_index("announcement_id").loc["gtp_business:172330"]
     assert row["apply_end"] == "2026-12-04 18:00:00+09:00"
     assert row["status_as_of"] == "2026-11-20 00:00:00+09:00"
+    links = pd.read_csv(latest / "open_calls.csv", encoding="utf-8-sig")["links"]
+    assert json.loads(links.iloc[0])[0].startswith("https://")
     categories = pd.read_csv(latest / "announcement_categories.csv", encoding="utf-8-sig")
     assert set(categories["name_en"]) >= {"Call for proposals", "Tender", "Notice"}
 

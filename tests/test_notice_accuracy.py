@@ -194,3 +194,31 @@ def test_categories_carry_an_english_gloss(warehouse: Path):
     assert rows["call"] == "Call for proposals" and set(rows) == {
         "call", "tender", "recruitment", "event", "notice"
     }  # fmt: skip
+
+
+def _statuses(warehouse: Path, as_of: str) -> dict[str, str]:
+    run_dbt(
+        ["build", "-s", "fct_announcement", "mart_open_calls", "--exclude-resource-type",
+         "unit_test", "--vars", f"{{as_of: '{as_of}'}}"],
+        warehouse,
+        warehouse.parent,
+    )  # fmt: skip
+    rows = _rows(
+        warehouse,
+        "select post_id, status from fct_announcement where source_id = 'sample_copies'",
+    )
+    return dict(rows)
+
+
+def test_statuses_move_with_later_runs_and_a_backfill_recomputes_them(warehouse: Path):
+    """Runs after the first: a later day closes what closed and turns soon-closing calls;
+    a day before the last run (a backfill) recomputes every post, not only the open ones."""
+    later = _statuses(warehouse, "2026-02-19")
+    assert later["closes-18"] == "closed" and later["voucher-3"] == "closing_soon"
+    assert _statuses(warehouse, "2026-02-19") == later
+    earlier = _statuses(warehouse, "2026-02-01")
+    assert earlier["closes-10"] == "open" and earlier["voucher-3"] == "upcoming"
+    assert (
+        _rows(warehouse, "select count(*) from mart_open_calls where status = 'upcoming'")[0][0]
+        >= 1
+    )
