@@ -48,7 +48,8 @@ _ARROW = re.compile(r"→|⇒|->|=>|▶|연장")
 _ROLLING = re.compile(
     r"상시\s*(?:접수|모집|신청|운영|진행)?|수시\s*(?:접수|모집|신청)|연중\s*(?:상시|수시|접수)|"
     r"(?:예산|자금|재원|사업비|한도)\s*(?:\S+\s*)?소진\s*시|소진\s*시\s*까지|선착순\s*마감\s*시|"
-    r"(?:채용|모집|선발|충원)\s*시\s*(?:까지|마감)|(?:별도\s*)?(?:공지|안내)\s*시\s*까지"
+    r"(?:채용|모집|선발|충원)\s*시\s*(?:까지|마감)|(?:별도\s*)?(?:공지|안내)\s*시\s*까지|"
+    r"마감\s*시\s*까지"
 )
 _EARLY_CLOSE = re.compile(r"소진\s*시\s*(?:조기|까지\s*조기)|조기\s*마감")
 
@@ -66,6 +67,7 @@ _LABELS = [
         ),
         1,
     ),
+    (re.compile(r"입찰\s*(?:기간|마감)"), 1),
     (re.compile(r"(?:신청|접수|모집|응모)\s*(?=[:：])"), 2),
     (re.compile(r"마감\s*(?=[:：])"), 2),
     (re.compile(r"(?:공고|게시)\s*기간"), 3),
@@ -324,6 +326,16 @@ def _loose_deadline(body: str, reference: date | None) -> Period | None:
     return None
 
 
+def _loose_rolling(body: str) -> Period | None:
+    """A line saying applications are taken at any time (상시 접수, 수시 신청) with no date."""
+    for line in body.splitlines():
+        line = re.sub(r"\s+", " ", line).strip()
+        rolling = _ROLLING.search(line)
+        if rolling and _APPLY_WORDS.search(line) and not _tokens(line) and not _is_other(line):
+            return Period(rolling=True, evidence=line, origin="body")
+    return None
+
+
 def read_period(
     title: str = "",
     body: str | None = None,
@@ -355,4 +367,9 @@ def read_period(
             later = [p for _, p in candidates if p.end is not None or p.rolling]
             chosen = later[0] if later else chosen
         return chosen
-    return _title_period(title, posted) or _loose_deadline(body, posted) or Period()
+    return (
+        _title_period(title, posted)
+        or _loose_deadline(body, posted)
+        or _loose_rolling(body)
+        or Period()
+    )
