@@ -56,15 +56,15 @@ def test_open_calls_are_computed_for_the_as_of_day_and_csv_times_carry_kst(repla
     calls = pd.read_parquet(latest / "open_calls.parquet").set_index("announcement_id")
     call = calls.loc["gtp_business:172330"]
     assert (call["status"], call["days_left"]) == ("open", 14)
-    assert call["status_as_of"].isoformat() == "2026-11-19T15:00:00+00:00"
+    assert call["status_as_of"].isoformat() == "2026-11-20T00:00:00+09:00"
     assert list(call["links"]) == [call["url"]]
     assert calls.loc["kicox_netzero_loans:PB_2026_0031", "days_left"] == 8
     csv = pd.read_csv(latest / "announcements.csv", encoding="utf-8-sig", dtype=str)
     row = csv.set_index("announcement_id").loc["gtp_business:172330"]
-    assert row["apply_end"] == "2026-12-04 18:00:00+09:00"
-    assert row["status_as_of"] == "2026-11-20 00:00:00+09:00"
+    assert row["apply_end"] == "2026-12-04T18:00:00+09:00"
+    assert row["status_as_of"] == "2026-11-20T00:00:00+09:00"
     links = pd.read_csv(latest / "open_calls.csv", encoding="utf-8-sig")["links"]
-    assert json.loads(links.iloc[0])[0].startswith("https://")
+    assert links.str.startswith("[https://").all()
     categories = pd.read_csv(latest / "announcement_categories.csv", encoding="utf-8-sig")
     assert set(categories["name_en"]) >= {"Call for proposals", "Tender", "Notice"}
 
