@@ -98,6 +98,13 @@ def test_a_changed_deadline_takes_the_new_date_and_says_it_was_extended():
     assert period.evidence == "○ 변경: 2025. 11. 21.(금) 18:00"
 
 
+def test_an_old_deadline_before_the_arrow_is_not_the_start_and_a_bullet_is_no_extension():
+    moved = read_period("공고", "접수기간: 2025.11.21(금) 18:00 → 2025.11.28(금) 18:00")
+    assert (moved.start, moved.end, moved.extended) == (None, kst(2025, 11, 28, 18), True)
+    bullet = read_period("공고", "▶ 접수기간 2025-12-01(월) 09:00 ~ 2025-12-12(금) 18:00")
+    assert (bullet.start, bullet.extended) == (kst(2025, 12, 1, 9), False)
+
+
 def test_the_evidence_and_origin_name_where_the_period_was_read():
     period = read_period("모집 (~12/12 신청)", "문의: 031-000-0000", posted=POSTED)
     assert period.origin == "title" and "12/12" in period.evidence

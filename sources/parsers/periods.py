@@ -44,7 +44,7 @@ _TIME = re.compile(
     r"|(?P<word>정오|자정)"
 )
 _RANGE = re.compile(r"[~∼～〜]|부터|-(?=\s*\d)")
-_ARROW = re.compile(r"→|⇒|->|=>|▶|연장")
+_ARROW = re.compile(r"→|⇒|->|=>|연장")
 _ROLLING = re.compile(
     r"상시\s*(?:접수|모집|신청|운영|진행)?|수시\s*(?:접수|모집|신청)|연중\s*(?:상시|수시|접수)|"
     r"(?:예산|자금|재원|사업비|한도)\s*(?:\S+\s*)?소진\s*시|소진\s*시\s*까지|선착순\s*마감\s*시|"
@@ -84,14 +84,11 @@ _NOT_DEADLINE = re.compile(
 )
 # A closure told in the past tense (접수가 … 마감되었습니다) is news, not a deadline.
 _CLOSED_NOW = re.compile(r"마감\s*(?:되었|됐|하였|했|되어)")
-_DEADLINE_WORDS = re.compile(r"까지|마감|기한|종료|限")
+_DEADLINE_WORDS = re.compile(r"까지|마감|기한|종료")
 _APPLY_WORDS = re.compile(r"접수|신청|제출|모집|응모|등록|마감|회신|참석|참가")
 # A line giving the new value of a changed or extended deadline (변경 후: …, 연장: …).
 _CHANGED = re.compile(r"^\W*(?:변경|연장|수정|정정)\s*(?:후|기간|일시)?\s*[:：)]")
 _ABOUT_DEADLINE = re.compile(r"마감|기간|접수|신청|제출|기한|연장")
-_TITLE_DEADLINE = re.compile(
-    r"[(\[（［]\s*(?:[^()\[\]（）［］]{0,12}?)(?:~|∼|～|마감\s*[:：]?|까지)\s*[^()\[\]（）［］]{1,40}[)\]）］]"
-)
 
 
 @dataclass(frozen=True)
@@ -104,10 +101,6 @@ class Period:
     extended: bool = False
     evidence: str | None = None
     origin: str | None = None
-
-    @property
-    def found(self) -> bool:
-        return self.start is not None or self.end is not None or self.rolling
 
 
 @dataclass
@@ -185,7 +178,8 @@ def _read_dates(text: str, reference: date | None) -> tuple[datetime | None, dat
     tokens = _tokens(text)
     if not tokens:
         return None, None, False
-    extended = bool(_ARROW.search(text))
+    arrow = _ARROW.search(text)
+    extended = arrow is not None
     year = next((t.year for t in tokens if t.year), None)
     days: list[date | None] = []
     for token in tokens:
@@ -198,8 +192,10 @@ def _read_dates(text: str, reference: date | None) -> tuple[datetime | None, dat
     first, first_day = pairs[0]
     last, last_day = pairs[-1]
     before = text[: first.at]
-    between = text[first.stop : last.at] if len(pairs) > 1 else ""
-    ranged = len(pairs) > 1 and (bool(_RANGE.search(between)) or extended)
+    # Before an extension's arrow, a range marker means the first date is the start; without
+    # one (당초 11.14 → 11.21) the first date is the old deadline.
+    between = text[first.stop : arrow.start() if arrow else last.at] if len(pairs) > 1 else ""
+    ranged = len(pairs) > 1 and bool(_RANGE.search(between))
     start_day: date | None
     hours = last.times[-2][0] if len(last.times) >= 2 else None
     if ranged:
@@ -219,9 +215,8 @@ def _read_dates(text: str, reference: date | None) -> tuple[datetime | None, dat
     if not any(t.year for t, _ in pairs) and reference is not None:
         anchor = start_day or end_day
         if anchor < reference - timedelta(days=60):
-            shift = 1
-            start_day = _resolve(first, start_day.year + shift) if start_day else None
-            end_day = _resolve(last, end_day.year + shift) or end_day
+            start_day = _resolve(first, start_day.year + 1) if start_day else None
+            end_day = _resolve(last, end_day.year + 1) or end_day
     start = datetime.combine(start_day, start_time, KST) if start_day else None
     end = datetime.combine(end_day, end_time, KST)
     if start is not None and end < start:
