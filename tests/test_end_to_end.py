@@ -64,7 +64,7 @@ def test_open_calls_are_computed_for_the_as_of_day_and_csv_times_carry_kst(repla
     assert row["apply_end"] == "2026-12-04T18:00:00+09:00"
     assert row["status_as_of"] == "2026-11-20T00:00:00+09:00"
     links = pd.read_csv(latest / "open_calls.csv", encoding="utf-8-sig")["links"]
-    assert links.str.startswith("[https://").all()
+    assert links.str.startswith("['https://").all()
     categories = pd.read_csv(latest / "announcement_categories.csv", encoding="utf-8-sig")
     assert set(categories["name_en"]) >= {"Call for proposals", "Tender", "Notice"}
 
