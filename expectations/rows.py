@@ -22,7 +22,10 @@ ANNOUNCEMENT_COLUMNS = [
     "source", "institution", "post_id", "url", "title", "posted_date", "department",
     "category_hint", "apply_start", "apply_end", "status_hint", "body_text", "attachments",
     "raw_payload", "fetch_id",
+    # read by sources/parsers/periods.py and programmes.py (issue #12)
+    "apply_rolling", "apply_extended", "period_evidence", "period_origin", "programme_title",
 ]  # fmt: skip
+ANNOUNCEMENT_FLAGS = ["apply_rolling", "apply_extended"]
 OBSERVATION_COLUMNS = [
     "source", "table_id", "indicator_id", "indicator_name", "region_code", "region_name",
     "period", "period_type", "value", "unit", "as_of", "fetch_id",
@@ -47,6 +50,12 @@ ANNOUNCEMENT_SCHEMA = pa.DataFrameSchema(
         "posted_date": pa.Column("datetime64[us]", nullable=True),
         "apply_start": pa.Column("datetime64[us, Asia/Seoul]", nullable=True),
         "apply_end": pa.Column("datetime64[us, Asia/Seoul]", nullable=True),
+        # issue #12: the period reader's flags, evidence and where it read the period
+        "apply_rolling": pa.Column(bool),
+        "apply_extended": pa.Column(bool),
+        "period_origin": pa.Column(
+            object, pa.Check.isin(["field", "title", "body"]), nullable=True
+        ),
     },
     checks=[
         pa.Check(
@@ -140,13 +149,19 @@ def _coerce_announcements(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, 
     for index in frame.index[posted.isna() & frame["posted_date"].notna()]:
         failures.append((index, "posted_date_is_date", "posted_date is not a date"))
     frame["posted_date"] = posted.astype("datetime64[us]")
+    for column in ANNOUNCEMENT_FLAGS:
+        frame[column] = pd.Series(
+            [bool(v) if v is not None and not pd.isna(v) else False for v in frame[column]],
+            index=frame.index,
+            dtype=bool,
+        )
     for column in ("attachments", "raw_payload"):
         frame[column] = frame[column].map(
             lambda v: (
                 json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, list | dict) else v
             )
         )
-    _as_text(frame, [c for c in ANNOUNCEMENT_COLUMNS if frame[c].dtype.kind not in "Mm"])
+    _as_text(frame, [c for c in ANNOUNCEMENT_COLUMNS if frame[c].dtype.kind not in "Mmb"])
     for column in ("source", "post_id", "title", "url"):
         frame[column] = frame[column].map(lambda v: "" if v is None else str(v).strip())
     return frame, failures

@@ -52,12 +52,16 @@ SUITES = [
         relation="main.mart_open_calls",
         critical=True,
         expectations=[
+            ("ExpectColumnValuesToBeUnique", {"column": "programme_id"}),
             ("ExpectColumnValuesToBeUnique", {"column": "announcement_id"}),
-            ("ExpectColumnValuesToNotBeNull", {"column": "deadline_date"}),
+            # a rolling call has no deadline: days_left is null there, never negative
             ("ExpectColumnValuesToBeBetween", {"column": "days_left", "min_value": 0}),
             (
                 "ExpectColumnValuesToBeInSet",
-                {"column": "status", "value_set": ["open", "upcoming"]},
+                {
+                    "column": "status",
+                    "value_set": ["open", "closing_soon", "rolling", "upcoming"],
+                },
             ),
         ],
     ),

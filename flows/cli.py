@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ def _run(
     replay: str | None = None,
     overlay: Path | None = None,
     full: bool = False,
+    as_of: datetime | None = None,
 ) -> None:
     settings = _settings()
     check_data_dir(settings)
@@ -160,6 +162,7 @@ def _run(
             replay=replay,
             sources_overlay=str(overlay) if overlay else None,
             full=full,
+            as_of=as_of.date() if as_of else None,
         )
         with console.status(f"Running {' → '.join(steps)} …"):
             if prefect_api_reachable():
@@ -187,6 +190,11 @@ replay_option = click.option(
 full_option = click.option(
     "--full", is_flag=True, help="Re-crawl boards past the pages seen in earlier runs."
 )
+as_of_option = click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    metavar="YYYY-MM-DD",
+    help="Compute announcement statuses for this day (00:00 KST); default: now (FEZ_AS_OF).",
+)  # fmt: skip
 overlay_option = click.option(
     "--sources-overlay", "overlay", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML overriding declared fields of any source ({name: {field: value}}).",
@@ -203,10 +211,17 @@ def app() -> None:
 @replay_option
 @full_option
 @overlay_option
+@as_of_option
 @friendly_errors
-def run(sources: tuple[str, ...], replay: str | None, full: bool, overlay: Path | None) -> None:
+def run(
+    sources: tuple[str, ...],
+    replay: str | None,
+    full: bool,
+    overlay: Path | None,
+    as_of: datetime | None,
+) -> None:
     """Run the whole pipeline: fetch, transform, check, publish."""
-    _run(["fetch", "transform", "check", "publish"], sources, replay, overlay, full)
+    _run(["fetch", "transform", "check", "publish"], sources, replay, overlay, full, as_of)
 
 
 @app.command()
@@ -267,10 +282,11 @@ def record(
 
 
 @app.command()
+@as_of_option
 @friendly_errors
-def transform() -> None:
+def transform(as_of: datetime | None) -> None:
     """Build the dbt project (seeds, models, snapshots, tests)."""
-    _run(["transform"])
+    _run(["transform"], as_of=as_of)
 
 
 @app.command()

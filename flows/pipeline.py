@@ -18,12 +18,13 @@ the same order with a thread pool, without Prefect's run history.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -234,15 +235,18 @@ def load_results(
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
-def transform(settings: Settings, run_id: str) -> tuple[int, list[tuple[str, str, str]]]:
+def transform(
+    settings: Settings, run_id: str, as_of: date | None = None
+) -> tuple[int, list[tuple[str, str, str]]]:
     """``dbt build``, then source freshness; returns the nodes built and each raw table's
-    freshness (source, status, newest load)."""
+    freshness (source, status, newest load). ``as_of``: the day statuses are computed for."""
     from flows.dbt_extras import source_freshness
 
     logger = _logger()
     os.environ["FEZ_RUN_ID"] = run_id
     try:
-        outcome = run_dbt(PIPELINE_BUILD, settings.warehouse, settings.data_dir)
+        as_of_vars = ["--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else []
+        outcome = run_dbt([*PIPELINE_BUILD, *as_of_vars], settings.warehouse, settings.data_dir)
     except DbtFailedError as exc:
         for failure in exc.failures:
             logger.error("dbt: %s", failure)
@@ -318,6 +322,7 @@ class RunOptions:
     replay: str | None = None
     sources_overlay: str | None = None
     full: bool = False
+    as_of: date | None = None
 
 
 def _collect_all(
@@ -406,7 +411,8 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
         if fetcher is not None and fetcher.state is not None:
             fetcher.state.commit(u for r in results for u in r.collected.state_updates)
     if "transform" in options.steps:
-        summary.dbt_nodes, summary.freshness = call(transform, settings, run_id)
+        as_of = options.as_of or settings.as_of
+        summary.dbt_nodes, summary.freshness = call(transform, settings, run_id, as_of)
     if summary.sources or "transform" in options.steps:
         summary.quarantined = call(count_quarantined, settings, run_id)
     if "check" in options.steps:
@@ -428,13 +434,15 @@ def pipeline(
     replay: str | None = None,
     sources_overlay: str | None = None,
     full: bool = False,
+    as_of: date | None = None,
 ) -> RunSummary:
     """Run the pipeline's steps (fetch or reparse, transform, check, publish).
 
     ``replay`` is 'samples' (the bundled samples) or a path to WARC files or a recorded
-    bundle; ``full`` re-crawls boards past the pages seen in earlier runs.
+    bundle; ``full`` re-crawls boards past the pages seen in earlier runs; ``as_of`` computes
+    announcement statuses for that day (00:00 KST) instead of the run's start.
     """
-    options = RunOptions(steps, tuple(sources), replay, sources_overlay, full)
+    options = RunOptions(steps, tuple(sources), replay, sources_overlay, full, as_of)
     return run_steps(lambda t, *a: t.submit(*a), lambda t, *a: t(*a), options)
 
 

@@ -6,6 +6,7 @@ setting is added here without being documented there.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -56,6 +57,10 @@ class Settings(BaseSettings):
     )
     ecos_api_key: SecretStr | None = Field(None, description="Bank of Korea ECOS key.")
     bizinfo_api_key: SecretStr | None = Field(None, description="Bizinfo crtfcKey.")
+    as_of: date | None = Field(
+        None,
+        description="Compute announcement statuses for this day (00:00 KST), not the run's start.",
+    )
 
     @cached_property
     def warehouse(self) -> Path:

@@ -60,8 +60,20 @@ create table if not exists raw.announcements (
     last_seen timestamptz not null,
     fetch_id varchar,
     run_id varchar not null,
+    -- issue #12: read by sources/parsers/periods.py and programmes.py
+    apply_rolling boolean,
+    apply_extended boolean,
+    period_evidence varchar,
+    period_origin varchar,
+    programme_title varchar,
     primary key (source, post_id, content_hash)
 );
+-- issue #12: the same columns on a warehouse created before them
+alter table raw.announcements add column if not exists apply_rolling boolean;
+alter table raw.announcements add column if not exists apply_extended boolean;
+alter table raw.announcements add column if not exists period_evidence varchar;
+alter table raw.announcements add column if not exists period_origin varchar;
+alter table raw.announcements add column if not exists programme_title varchar;
 create table if not exists raw.announcement_removals (
     source varchar not null,
     post_id varchar not null,
@@ -117,6 +129,7 @@ create table if not exists raw.source_runs (
 ANNOUNCEMENT_CONTENT = [
     "url", "title", "posted_date", "department", "category_hint", "apply_start", "apply_end",
     "status_hint", "body_text", "attachments",
+    "apply_rolling", "apply_extended", "period_evidence", "period_origin", "programme_title",
 ]  # fmt: skip
 OBSERVATION_CONTENT = ["value", "unit", "as_of"]
 

@@ -20,6 +20,13 @@ def test_unknown_source_lists_known_names_and_exits_2(data_dir):
     assert "Traceback" not in result.output
 
 
+def test_an_as_of_day_that_is_not_a_date_is_refused_before_anything_runs(data_dir):
+    result = CliRunner().invoke(app, ["run", "--replay", "--as-of", "2026-13-01"])
+    assert result.exit_code == 2
+    assert "'--as-of'" in result.output and "2026-13-01" in result.output
+    assert not data_dir.exists()
+
+
 def test_data_dir_that_cannot_be_created_is_named(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

@@ -15,6 +15,7 @@ import pytest
 from flows.dbt_extras import quarantine_counts, source_freshness
 from flows.transform import DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source
+from sources.parsers.periods import read_period
 
 RUN_DATE = "2025-10-15"
 RUN_ID = "run-1"
@@ -22,6 +23,7 @@ VARS = ["--vars", f"{{run_date: '{RUN_DATE}'}}"]
 
 
 def _announcement(post_id: str, title: str, body: str | None = None, **fields) -> dict:
+    period = read_period(title, body, posted=date(2025, 9, 25))  # as every parser's record does
     return {
         "source": "sample_board",
         "institution": "gtp",
@@ -30,6 +32,8 @@ def _announcement(post_id: str, title: str, body: str | None = None, **fields) -
         "title": title,
         "posted_date": date(2025, 9, 25),
         "body_text": body,
+        "apply_start": period.start,
+        "apply_end": period.end,
         "fetch_id": f"fetch-{post_id}",
         **fields,
     }

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 FEZ = str(Path(sys.executable).parent / "fez")
+AS_OF = "2026-11-20"
 
 
 def _fez(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
@@ -24,7 +25,8 @@ def _fez(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def replay_run(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
-    first = _fez("run", "--replay", data_dir=data_dir)
+    # The samples' calls are dated November 2026: statuses are computed for a day among them.
+    first = _fez("run", "--replay", "--as-of", AS_OF, data_dir=data_dir)
     return data_dir, first
 
 
@@ -46,6 +48,25 @@ def test_published_announcements_hold_the_sample_posts(replay_run):
     assert post["apply_end"].isoformat() == "2026-12-04T18:00:00+09:00"
     csv = pd.read_csv(latest / "announcements.csv", encoding="utf-8-sig")
     assert "안산시 중소기업 해외 전시회 참가 지원사업 공고" in set(csv["title"])
+
+
+def test_open_calls_are_computed_for_the_as_of_day_and_csv_times_carry_kst(replay_run):
+    data_dir, _ = replay_run
+    latest = data_dir / "published" / "latest"
+    calls = pd.read_parquet(latest / "open_calls.parquet").set_index("announcement_id")
+    call = calls.loc["gtp_business:172330"]
+    assert (call["status"], call["days_left"]) == ("open", 14)
+    assert call["status_as_of"].isoformat() == "2026-11-20T00:00:00+09:00"
+    assert list(call["links"]) == [call["url"]]
+    assert calls.loc["kicox_netzero_loans:PB_2026_0031", "days_left"] == 8
+    csv = pd.read_csv(latest / "announcements.csv", encoding="utf-8-sig", dtype=str)
+    row = csv.set_index("announcement_id").loc["gtp_business:172330"]
+    assert row["apply_end"] == "2026-12-04T18:00:00+09:00"
+    assert row["status_as_of"] == "2026-11-20T00:00:00+09:00"
+    links = pd.read_csv(latest / "open_calls.csv", encoding="utf-8-sig")["links"]
+    assert links.str.startswith("['https://").all()
+    categories = pd.read_csv(latest / "announcement_categories.csv", encoding="utf-8-sig")
+    assert set(categories["name_en"]) >= {"Call for proposals", "Tender", "Notice"}
 
 
 def test_published_observations_hold_ansan_population(replay_run):

@@ -95,6 +95,7 @@ def test_touched_datasets_follow_the_sources_this_run_loaded(tmp_path):
     kinds = {"gtp_business": "announcement", "kosis_population": "observation"}
     assert touched_datasets(con, "run-1", kinds) == {
         "announcements", "open_calls", "institutions", "regions", "indicators",
+        "announcement_categories",
     }  # fmt: skip
     assert touched_datasets(con, "run-2", kinds) is None
     con.close()

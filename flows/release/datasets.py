@@ -19,7 +19,7 @@ class Dataset:
 
 DATASETS: tuple[Dataset, ...] = (
     Dataset("announcements", "main.fct_announcement", ("announcement_id",), "announcement"),
-    Dataset("open_calls", "main.mart_open_calls", ("announcement_id",), "announcement"),
+    Dataset("open_calls", "main.mart_open_calls", ("programme_id",), "announcement"),
     Dataset(
         "indicator_observations",
         "main.fct_indicator_observation",
@@ -36,11 +36,13 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("institutions", "main.dim_institution", ("institution_id",)),
     Dataset("regions", "main.dim_region", ("region_code",)),
     Dataset("indicators", "main.dim_indicator", ("indicator_id",)),
+    Dataset("announcement_categories", "main.dim_announcement_category", ("category",)),
 )
 
-# Bookkeeping columns that move on every run that sees a row again: they are published but
-# left out of the content hash, so a run that only re-saw the same rows cuts no release.
-VOLATILE_COLUMNS = frozenset({"last_seen_at", "loaded_at"})
+# Bookkeeping columns that move on every run that sees a row again (and the moment statuses
+# were computed for): they are published but left out of the content hash, so a run that only
+# re-saw the same rows cuts no release.
+VOLATILE_COLUMNS = frozenset({"last_seen_at", "loaded_at", "status_as_of"})
 
 
 def touched_datasets(

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.announcement import announcement
-from sources.parsers.dates import parse_date, parse_period
+from sources.parsers.dates import parse_date
 from sources.parsers.markup import block_text
 
 SITE = "https://www.bizinfo.go.kr/"
@@ -128,7 +128,6 @@ def _record(page: Page, item: dict[str, Any]) -> dict[str, Any] | None:
         post_id = match.group(1) if match else ""
     if not post_id or not title:
         return None
-    start, end = parse_period(_get(item, "period"))
     link = _get(item, "url") or f"/sii/siia/selectSIIA200Detail.do?pblancId={post_id}"
     return announcement(
         page.spec,
@@ -138,8 +137,7 @@ def _record(page: Page, item: dict[str, Any]) -> dict[str, Any] | None:
         posted_date=parse_date(_get(item, "created")),
         department=_get(item, "ministry") or None,
         category_hint=_get(item, "field").replace("@", ", ") or None,
-        apply_start=start,
-        apply_end=end,
+        period_text=_get(item, "period") or None,
         body_text=_summary(_get(item, "summary")),
         attachments=_attachments(item),
         raw_payload=item,

@@ -32,11 +32,10 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from sources.parsers import ListedPost, Page, ParseError, ParseResult
-from sources.parsers.announcement import FIELDS, announcement
+from sources.parsers.announcement import INPUTS, announcement
 from sources.parsers.board_detail import read_detail
 from sources.parsers.board_generic import find_board
 from sources.parsers.board_rows import css, declared_row, parse_html
-from sources.parsers.dates import KST
 from sources.parsers.markup import node_text, read_date
 from sources.spec import RequestSpec, SourceSpec, first_error
 
@@ -56,6 +55,7 @@ class RowFields(BaseModel):
     department: str | None = None
     category: str | None = None
     period: str | None = None
+    status: str | None = None
     number: str | None = None
     extra: dict[str, str] = {}
 
@@ -186,8 +186,9 @@ def _keep(rows: list[dict[str, Any]], first_page: bool) -> list[dict]:
 
 def _record(spec: SourceSpec, row: dict[str, Any]) -> dict[str, Any]:
     extra = {k: v for k, v in (row.get("extra") or {}).items() if v}
-    listed = {k: row.get(k) for k in FIELDS if k in row}
-    return announcement(spec, **listed, raw_payload=extra or None)
+    listed = {k: row.get(k) for k in INPUTS if k in row}
+    period = row.get("period_text")
+    return announcement(spec, **listed, raw_payload=extra or None, period_text=period)
 
 
 def _to_meta(record: dict[str, Any]) -> dict[str, Any]:
@@ -235,9 +236,6 @@ def _from_meta(meta: dict[str, Any]) -> dict[str, Any]:
     record = dict(meta)
     if record.get("posted_date"):
         record["posted_date"] = date.fromisoformat(record["posted_date"])
-    for key in ("apply_start", "apply_end"):
-        if record.get(key):
-            record[key] = datetime.fromisoformat(record[key]).astimezone(KST)
     return record
 
 
@@ -286,7 +284,7 @@ def _parse_detail(page: Page, opts: BoardOptions) -> ParseResult:
     )
     if posted is not None:
         found["posted_date"] = read_date(node_text(posted), opts.date_formats)
-    for key in ("department", "posted_date", "apply_start", "apply_end"):
+    for key in ("department", "posted_date"):
         if record.get(key) is None:
             record[key] = found[key]
     extra = {**(record.get("raw_payload") or {}), "contact": found["contact"]}
@@ -295,6 +293,10 @@ def _parse_detail(page: Page, opts: BoardOptions) -> ParseResult:
         attachments=found["attachments"],
         raw_payload={k: v for k, v in extra.items() if v} or None,
     )
+    listed_period = record["period_evidence"] if record.get("period_origin") == "field" else None
+    period_text = listed_period or found["period_text"]
+    inputs = {k: record.get(k) for k in INPUTS}
+    record = announcement(page.spec, **inputs, period_text=period_text)
     return ParseResult(records=[record], selectors=selectors)
 
 

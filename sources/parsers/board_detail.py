@@ -1,4 +1,4 @@
-"""Read a post's detail page: body text, department, contact, attachments, application period.
+"""Read a post's detail page: body text, department, contact, attachments, period text.
 
 Selectors come from the source's ``detail`` options; what is not declared is looked for in
 labelled pairs (``dt``/``dd``, ``th``/``td``) and in the body's lines. Attachments are listed
@@ -8,13 +8,13 @@ labelled pairs (``dt``/``dd``, ``th``/``td``) and in the body's lines. Attachmen
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
-from sources.parsers.dates import parse_date, parse_period
+from sources.parsers.dates import parse_date
 from sources.parsers.markup import (
     ONCLICK_ID,
     attachment_size,
@@ -25,6 +25,7 @@ from sources.parsers.markup import (
     strip_size,
 )
 
+# Labelled fields holding the application period, best first (read by sources/parsers/periods.py).
 PERIOD_LABELS = (
     "접수기간",
     "신청기간",
@@ -32,6 +33,13 @@ PERIOD_LABELS = (
     "공모기간",
     "신청접수기간",
     "접수일정",
+    "제출기간",
+    "입찰서제출기간",
+    "신청기한",
+    "접수기한",
+    "접수마감",
+    "마감일",
+    "마감일시",
     "공고기간",
 )
 DEPARTMENT_LABELS = ("담당부서", "소관부서", "주관부서", "부서명", "부서")
@@ -42,7 +50,6 @@ POSTED_LABELS = (
 FILE_LINK = re.compile(
     r"(FileDown|fileDown|download|Download|atchFile|\.(?:hwpx?|pdf|docx?|xlsx?|zip|pptx?)\b)"
 )
-_PERIOD_LINE = re.compile(r"(?:접수|신청|모집|공모)\s*기\s*간\s*[:：]?\s*(.+~.+)")
 _LABEL_LINE = re.compile(r"^[○●◦∙·\-*□■▶]?\s*(담당\s*부서|문의(?:처)?|연락처)\s*[:：]\s*(.+)$")
 _BODY_CANDIDATES = "article, [class*=view], [class*=cont], [id*=cont], [class*=txt], td"
 # Not ``form``: eGovFrame sites wrap the whole page, content included, in one.
@@ -128,16 +135,6 @@ def read_attachments(
     return found
 
 
-def _period_from_text(text: str) -> tuple[datetime | None, datetime | None]:
-    for line in text.splitlines():
-        match = _PERIOD_LINE.search(line)
-        if match:
-            start, end = parse_period(match.group(1))
-            if start or end:
-                return start, end
-    return None, None
-
-
 def _label_lines(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for line in text.splitlines():
@@ -165,9 +162,6 @@ def read_detail(
     labelled = labelled_fields(scope or soup)
     body_text = _body(soup, body)
     lines = _label_lines(body_text)
-    start, end = parse_period(_field(labelled, PERIOD_LABELS))
-    if start is None and end is None:
-        start, end = _period_from_text(body_text)
     posted: date | None = parse_date(_field(labelled, POSTED_LABELS))
     contact = (
         _field(labelled, CONTACT_LABELS)
@@ -180,8 +174,7 @@ def read_detail(
         "department": _field(labelled, DEPARTMENT_LABELS) or lines.get("담당부서"),
         "contact": contact,
         "posted_date": posted,
-        "apply_start": start,
-        "apply_end": end,
+        "period_text": _field(labelled, PERIOD_LABELS),
         "attachments": read_attachments(
             soup, base_url, post_id, attachments, attachment_url, attachment_id
         ),

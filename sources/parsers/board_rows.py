@@ -16,7 +16,6 @@ from lxml.cssselect import CSSSelector
 from lxml.etree import ParserError
 
 from sources.parsers.board_generic import DATE_ONLY, PINNED_MARKS
-from sources.parsers.dates import parse_period
 from sources.parsers.markup import full_title, href_id, node_text, onclick_id, read_date, real_href
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
@@ -82,7 +81,7 @@ def declared_row(row: Any, opts: Any, base_url: str) -> dict[str, Any] | None:
     else:
         posted = read_date(_text_at(row, fields.date), opts.date_formats) if fields.date else None
     period = _text_at(row, fields.period)
-    start, end = parse_period(period)
+    status = _text_at(row, fields.status)
     number = _text_at(row, fields.number)
     return {
         "post_id": post_id,
@@ -91,9 +90,8 @@ def declared_row(row: Any, opts: Any, base_url: str) -> dict[str, Any] | None:
         "posted_date": posted,
         "department": _text_at(row, fields.department) or None,
         "category_hint": _text_at(row, fields.category) or None,
-        "apply_start": start,
-        "apply_end": end,
-        "status_hint": "closed" if period in opts.closed_text else None,
+        "period_text": period or None,
+        "status_hint": "closed" if {period, status} & set(opts.closed_text) else None,
         "pinned": number in opts.pinned_text or _is_pinned(row, number),
         "extra": {k: _text_at(row, s) or None for k, s in fields.extra.items()},
     }

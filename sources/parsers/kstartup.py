@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict
 
 from sources.parsers import Page, ParseError, ParseResult, parse_options
 from sources.parsers.announcement import announcement
-from sources.parsers.dates import parse_datetime_kst
 from sources.parsers.markup import clean_text
 
 DEFAULT_REGIONS = ["전국", "경기", "안산"]
@@ -99,6 +98,12 @@ def _text(row: dict[str, Any], key: str) -> str:
     return clean_text(str(row.get(key) or ""))
 
 
+def _period(row: dict[str, Any]) -> str | None:
+    """The API's start and end fields (YYYYMMDD) as one period text for the reader."""
+    start, end = _text(row, "pbanc_rcpt_bgng_dt"), _text(row, "pbanc_rcpt_end_dt")
+    return f"{start} ~ {end}" if start or end else None
+
+
 def _record(page: Page, row: dict[str, Any]) -> dict[str, Any] | None:
     post_id = _text(row, "pbanc_sn")
     title = _text(row, "biz_pbanc_nm") or _text(row, "intg_pbanc_biz_nm")
@@ -112,8 +117,7 @@ def _record(page: Page, row: dict[str, Any]) -> dict[str, Any] | None:
         title=title,
         department=_text(row, "pbanc_ntrp_nm") or None,
         category_hint=_text(row, "supt_biz_clsfc") or None,
-        apply_start=parse_datetime_kst(_text(row, "pbanc_rcpt_bgng_dt")),
-        apply_end=parse_datetime_kst(_text(row, "pbanc_rcpt_end_dt"), end_of_day=True),
+        period_text=_period(row),
         status_hint="closed" if _text(row, "rcrt_prgs_yn") == "N" else None,
         body_text=body or None,
         raw_payload=row,

@@ -1,6 +1,7 @@
--- Each announcement's category: the first keyword rule (lowest priority number) whose keyword
--- occurs in the rule's field; 'notice' when none matches. A change to the rules seed
--- re-classifies every announcement (the rules' hash is kept in each row).
+-- Each announcement's category: the first rule of the `announcement_category_rules` seed (lowest
+-- priority number) whose keyword occurs in the rule's field while none of its `unless` words do
+-- (case-insensitive); 'notice' when none matches. A change to the rules seed re-classifies every
+-- announcement (the rules' hash is kept in each row).
 {{
     config(
         materialized='incremental',
@@ -14,15 +15,24 @@ with
 
 rules as (
 
-    select * from {{ ref('announcement_category_rules') }}
+    select
+        priority,
+        category,
+        keyword,
+        field,
+        unless,
+        lower(keyword) as needle,
+        coalesce(string_split(lower(nullif(unless, '')), '|'), []) as vetoes
+    from {{ ref('announcement_category_rules') }}
 
 ),
 
 rules_version as (
 
     select md5(string_agg(
-        priority || '|' || category || '|' || keyword || '|' || field, chr(10)
-        order by priority, category, keyword, field
+        priority || '|' || category || '|' || keyword || '|' || field || '|' || coalesce(unless, ''),
+        chr(10)
+        order by priority, category, keyword, field, unless
     )) as rules_version
     from rules
 
@@ -30,7 +40,13 @@ rules_version as (
 
 announcements as (
 
-    select announcement_id, title, body_text, category_hint, last_seen_at
+    select
+        announcement_id,
+        lower(title) as title_lower,
+        lower(body_text) as body_lower,
+        lower(category_hint) as hint_lower,
+        lower(period_evidence) as period_lower,
+        last_seen_at
     from {{ ref('stg_boards__announcements') }}
     {% if is_incremental() %}
     where {{ incremental_cursor('last_seen_at') }}
@@ -40,31 +56,40 @@ announcements as (
 
 ),
 
+pairs as (
+
+    select
+        announcements.announcement_id,
+        rules.*,
+        case rules.field
+            when 'title' then announcements.title_lower
+            when 'body' then announcements.body_lower
+            when 'category_hint' then announcements.hint_lower
+            when 'period' then announcements.period_lower
+            when 'any' then announcements.title_lower || ' ' || coalesce(announcements.body_lower, '')
+        end as haystack
+    from announcements
+    cross join rules
+
+),
+
 matches as (
 
     {#- the first matching rule per announcement: an aggregate, cheaper than a window here -#}
     select
-        announcements.announcement_id,
+        announcement_id,
         arg_min(
             {
-                'category': rules.category,
-                'matched_rule': rules.field || ':' || rules.keyword,
-                'priority': rules.priority
+                'category': category,
+                'matched_rule': field || ':' || keyword || coalesce(' unless ' || nullif(unless, ''), ''),
+                'priority': priority
             },
-            (rules.priority, rules.keyword)
+            (priority, keyword)
         ) as rule
-    from announcements
-    inner join rules
-        on contains(
-            case rules.field
-                when 'title' then announcements.title
-                when 'body' then announcements.body_text
-                when 'category_hint' then announcements.category_hint
-                when 'any' then announcements.title || ' ' || coalesce(announcements.body_text, '')
-            end,
-            rules.keyword
-        )
-    group by announcements.announcement_id
+    from pairs
+    where contains(haystack, needle)
+        and not coalesce(list_bool_or(list_transform(vetoes, lambda veto: contains(haystack, veto))), false)
+    group by announcement_id
 
 ),
 

@@ -1,7 +1,8 @@
--- One row per announcement (its latest version), classified, with its application period and
--- its status on the run date (KST). Incremental: new or changed posts, plus the posts that
--- were open or upcoming at the last run (their status moves with the date); everything when
--- the run date goes back (a backfill).
+-- One row per announcement (its latest version), classified, with its application period as
+-- the parser's period reader gave it (sources/parsers/periods.py; no dates are read here), the
+-- programme it belongs to and its status at the `as_of()` moment (KST). Incremental: new or
+-- changed posts, the posts whose status moves with time (open, closing soon, upcoming, rolling),
+-- every post when the category rules changed or when `as_of` goes back (a backfill).
 {{
     config(
         materialized='incremental',
@@ -13,28 +14,25 @@
 
 with
 
-announcements as (
-
-    select * from {{ ref('stg_boards__announcements') }}
-    {% if is_incremental() %}
-    where {{ incremental_cursor('last_seen_at') }}
-        or announcement_id in (
-            select announcement_id from {{ this }} where status in ('open', 'upcoming')
-        )
-        or {{ run_date() }} < (select max(status_as_of) from {{ this }})
-    {% endif %}
-
-),
-
 classified as (
 
     select * from {{ ref('int_announcements__classified') }}
 
 ),
 
-periods as (
+announcements as (
 
-    select * from {{ ref('int_announcements__application_periods') }}
+    select * from {{ ref('stg_boards__announcements') }}
+    {% if is_incremental() %}
+    where {{ incremental_cursor('last_seen_at') }}
+        or announcement_id in (
+            select announcement_id from {{ this }}
+            where status in ('open', 'closing_soon', 'upcoming', 'rolling')
+        )
+        or {{ as_of() }} < (select max(status_as_of) from {{ this }})
+        or (select max(rules_version) from classified)
+            is distinct from (select max(category_rules_version) from {{ this }})
+    {% endif %}
 
 ),
 
@@ -42,16 +40,13 @@ dated as (
 
     select
         announcements.*,
-        classified.category,
+        coalesce(classified.category, 'notice') as category,
         classified.matched_rule,
-        periods.apply_start as resolved_start,
-        periods.apply_end as resolved_end,
-        periods.period_source,
-        cast(timezone('Asia/Seoul', periods.apply_start) as date) as start_date,
-        cast(timezone('Asia/Seoul', periods.apply_end) as date) as deadline_date
+        classified.rules_version as category_rules_version,
+        cast(timezone('Asia/Seoul', announcements.apply_end) as date) as deadline_date,
+        {{ as_of() }} as status_as_of
     from announcements
     left join classified using (announcement_id)
-    left join periods using (announcement_id)
 
 ),
 
@@ -62,25 +57,41 @@ final as (
         source_id,
         post_id,
         institution_id,
+        {#- posts of one programme: the same normalised title in the same year (KST) -#}
+        case
+            when programme_title is null then announcement_id
+            else 'programme:' || substr(md5(programme_title || ':' || year(coalesce(
+                timezone('Asia/Seoul', apply_start),
+                timezone('Asia/Seoul', apply_end),
+                posted_date,
+                timezone('Asia/Seoul', first_seen_at)
+            ))), 1, 16)
+        end as programme_id,
         title,
         url,
         department,
         category_hint,
-        coalesce(category, 'notice') as category,
+        category,
         matched_rule,
+        category_rules_version,
         posted_date,
-        resolved_start as apply_start,
-        resolved_end as apply_end,
-        period_source,
+        apply_start,
+        apply_end,
+        apply_rolling,
+        apply_extended,
+        period_origin,
+        period_evidence,
         deadline_date,
         case
             when status_hint = 'closed' then 'closed'
-            when deadline_date < {{ run_date() }} then 'closed'
-            when start_date > {{ run_date() }} then 'upcoming'
-            when deadline_date is not null then 'open'
+            when apply_end < status_as_of then 'closed'
+            when apply_start > status_as_of then 'upcoming'
+            when apply_end < status_as_of + interval 3 day then 'closing_soon'
+            when apply_end is not null then 'open'
+            when apply_rolling then 'rolling'
             else 'unknown'
         end as status,
-        {{ run_date() }} as status_as_of,
+        status_as_of,
         content_hash,
         first_seen_at,
         last_seen_at

@@ -1,11 +1,37 @@
--- Calls for proposals and support programmes still open on the run date (KST), or opening
--- later, with the days left to apply. Rebuilt each run: it is small.
+-- Calls for proposals and support programmes that can be applied to at the `as_of()` moment
+-- (KST): open, closing soon (within three days), rolling (상시, until the budget runs out) or
+-- opening later. One row per programme: a call posted by several sources or re-posted (재공고,
+-- 연장) is listed once, as its latest post (the latest deadline, then the newest), with the links
+-- of all its posts. Rebuilt each run: it is small.
 with
 
 calls as (
 
     select * from {{ ref('fct_announcement') }}
-    where category = 'call' and status in ('open', 'upcoming')
+    where category = 'call' and status in ('open', 'closing_soon', 'rolling', 'upcoming')
+
+),
+
+programmes as (
+
+    select
+        programme_id,
+        list(url order by source_id, announcement_id) as links,
+        list(distinct source_id order by source_id) as link_sources,
+        count(*) as posts
+    from calls
+    group by programme_id
+
+),
+
+latest as (
+
+    select *
+    from calls
+    qualify row_number() over (
+        partition by programme_id
+        order by apply_end desc nulls last, posted_date desc nulls last, announcement_id desc
+    ) = 1
 
 ),
 
@@ -18,20 +44,27 @@ institutions as (
 final as (
 
     select
-        calls.announcement_id,
-        calls.institution_id,
+        latest.programme_id,
+        latest.announcement_id,
+        latest.institution_id,
         institutions.name_ko as institution_name_ko,
         institutions.name_en as institution_name_en,
-        calls.title,
-        calls.url,
-        calls.department,
-        calls.status,
-        calls.apply_start,
-        calls.apply_end,
-        calls.deadline_date,
-        cast(calls.deadline_date - {{ run_date() }} as integer) as days_left,
-        calls.status_as_of
-    from calls
+        latest.title,
+        latest.url,
+        latest.department,
+        latest.status,
+        latest.apply_start,
+        latest.apply_end,
+        latest.apply_rolling,
+        latest.apply_extended,
+        latest.deadline_date,
+        cast(latest.deadline_date - {{ as_of_date() }} as integer) as days_left,
+        programmes.links,
+        programmes.link_sources,
+        cast(programmes.posts as integer) as posts,
+        latest.status_as_of
+    from latest
+    inner join programmes using (programme_id)
     left join institutions using (institution_id)
 
 )

@@ -49,6 +49,15 @@ renamed as (
         status_hint,
         body_text,
 
+        ---------- the period as sources/parsers/periods.py read it
+        programme_title,
+        period_evidence,
+        period_origin,
+
+        ---------- booleans
+        coalesce(apply_rolling, false) as apply_rolling,
+        coalesce(apply_extended, false) as apply_extended,
+
         ---------- dates
         posted_date,
         apply_start,
