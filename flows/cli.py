@@ -111,7 +111,7 @@ def check_warehouse(settings: Settings) -> None:
 def check_ready(settings: Settings, steps: list[str], replay: str | None) -> None:
     """What the steps need that an earlier command makes; nothing is written before this."""
     from flows import preflight
-    from flows.publish import PUBLISHED_TABLES
+    from flows.release.datasets import DATASETS
 
     if replay not in (None, "samples"):
         preflight.check_replay_source(Path(replay))
@@ -122,7 +122,7 @@ def check_ready(settings: Settings, steps: list[str], replay: str | None) -> Non
     if "transform" in steps:
         preflight.require_warehouse(settings.warehouse)
     else:
-        preflight.require_relations(settings.warehouse, PUBLISHED_TABLES.values())
+        preflight.require_relations(settings.warehouse, [d.relation for d in DATASETS])
 
 
 def _print_summary(summary, published_dir: Path) -> None:
@@ -475,6 +475,7 @@ def query(sql: str, on_warehouse: bool, as_csv: bool) -> None:
 
 
 @app.command()
+@friendly_errors
 def doctor() -> None:
     """Check the environment: versions, data dir, both locks, API keys. Writes nothing."""
     from importlib.metadata import version

@@ -92,6 +92,9 @@ def test_a_bad_setting_is_one_line_naming_the_variable_and_writes_nothing(
         ["probe", "gtp_business"],
         ["sources"],
         ["doctor"],
+        ["releases"],
+        ["rollback", "20260101T000000Z"],
+        ["query", "select 1"],
     ],
 )
 def test_every_command_refuses_a_bad_setting_the_same_way(data_dir, monkeypatch, command):
