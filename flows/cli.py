@@ -20,8 +20,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from flows import exit_codes
 from flows.runtime import configure_environment, prefect_api_reachable
-from flows.settings import Settings
+from flows.settings import InvalidSettingError, Settings
 
 # Logs of scheduled runs are read later in wide viewers: do not squeeze the run table to 80
 # columns when the output is not a terminal.
@@ -35,12 +36,25 @@ err_console = Console(stderr=True, soft_wrap=True)
 class FezError(click.ClickException):
     """A one-line error for the user; never a traceback."""
 
+    def __init__(self, message: str, exit_code: int = exit_codes.FAILED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
     def show(self, file=None) -> None:
         err_console.print(f"[bold red]error:[/] {self.format_message()}", highlight=False)
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Bad input from the person at the keyboard: a setting, an overlay, a replay path."""
+    from flows.preflight import ReplaySourceError
+    from sources.registry import OverlayError, UnknownSourceError
+
+    return InvalidSettingError, OverlayError, UnknownSourceError, ReplaySourceError
+
+
 def _known_errors() -> tuple[type[Exception], ...]:
     from flows.locking import RunLockedError
+    from flows.preflight import NotReadyError
     from flows.release.store import PublishError
     from flows.transform import DbtFailedError
     from flows.warehouse import WarehouseLockedError
@@ -54,6 +68,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
         DbtFailedError,
         BundleExistsError,
         PublishError,
+        NotReadyError,
     )
 
 
@@ -62,13 +77,10 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sources.registry import UnknownSourceError
-
         try:
             return command(*args, **kwargs)
-        except UnknownSourceError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            sys.exit(2)
+        except _usage_errors() as exc:
+            raise FezError(str(exc), exit_codes.USAGE) from None
         except _known_errors() as exc:
             raise FezError(str(exc)) from None
 
@@ -95,6 +107,23 @@ def check_warehouse(settings: Settings) -> None:
     from flows.warehouse import connect
 
     connect(settings.warehouse).close()
+
+
+def check_ready(settings: Settings, steps: list[str], replay: str | None) -> None:
+    """What the steps need that an earlier command makes; nothing is written before this."""
+    from flows import preflight
+    from flows.release.datasets import DATASETS
+
+    if replay not in (None, "samples"):
+        preflight.check_replay_source(Path(replay))
+    if "reparse" in steps:
+        preflight.require_archive(settings.raw_dir)
+    if "fetch" in steps or "reparse" in steps:
+        return
+    if "transform" in steps:
+        preflight.require_warehouse(settings.warehouse)
+    else:
+        preflight.require_relations(settings.warehouse, [d.relation for d in DATASETS])
 
 
 def _print_summary(summary, published_dir: Path) -> None:
@@ -147,11 +176,12 @@ def _run(
     as_of: datetime | None = None,
 ) -> None:
     settings = _settings()
-    check_data_dir(settings)
     from flows.locking import run_lock
     from sources.registry import load_sources, select_sources
 
     select_sources(load_sources(overlay), list(sources))
+    check_ready(settings, steps, replay)
+    check_data_dir(settings)
     with run_lock(settings.warehouse):
         check_warehouse(settings)
         from flows.pipeline import RunOptions, pipeline, run_without_prefect
@@ -176,7 +206,8 @@ def _run(
                 summary = run_without_prefect(options)
     _print_summary(summary, settings.published_dir)
     if summary.blocked:
-        sys.exit(1)
+        sys.exit(exit_codes.FAILED)
+    sys.exit(exit_codes.for_sources(s.status for s in summary.sources))
 
 
 source_option = click.option(
@@ -265,8 +296,8 @@ def record(
     from sources.registry import load_sources, select_sources
 
     settings = _settings()
-    check_data_dir(settings)
     specs = select_sources(load_sources(overlay), list(sources))
+    check_data_dir(settings)
     keys = {}
     for spec in specs:
         if spec.api_key and missing_key_message(spec, settings) is None:
@@ -277,8 +308,14 @@ def record(
             collected = record_bundle(specs, fetcher, out or SAMPLES_DIR, keys, overwrite=overwrite)
         finally:
             fetcher.close()
+    statuses = []
     for name, result in collected.items():
         console.print(f"{name}: {len(result.fetches)} responses, {len(result.errors)} errors")
+        for error in result.errors:
+            console.print(f"  {name}: {error}", highlight=False)
+        answered = any(f.status is not None and f.request.kind != "robots" for f in result.fetches)
+        statuses.append("failing" if not answered else "partial" if result.errors else "ok")
+    sys.exit(exit_codes.for_sources(statuses))
 
 
 @app.command()
@@ -319,21 +356,24 @@ def probe(source: str, overlay: Path | None) -> None:
     from sources.registry import load_sources, select_sources
 
     settings = _settings()
-    check_data_dir(settings)
     (spec,) = select_sources(load_sources(overlay), [source])
     missing = missing_key_message(spec, settings)
     if missing:
-        raise FezError(missing)
+        raise FezError(missing, exit_codes.USAGE)
+    check_data_dir(settings)
     api_key = getattr(settings, spec.api_key).get_secret_value() if spec.api_key else None
     fetcher = open_fetcher(settings, new_run_id())
     try:
         if spec.parser == "kosis":
-            text = format_meta(probe_kosis(spec, fetcher, api_key))
+            meta = probe_kosis(spec, fetcher, api_key)
+            text, failed = format_meta(meta), not meta.ok
         else:
-            text = format_probe(probe_source(spec, fetcher, api_key))
+            report = probe_source(spec, fetcher, api_key)
+            text, failed = format_probe(report), report.error is not None
     finally:
         fetcher.close()
     console.print(text, highlight=False)
+    sys.exit(exit_codes.FAILED if failed else exit_codes.OK)
 
 
 @app.command(name="sources")
@@ -451,32 +491,27 @@ def query(sql: str, on_warehouse: bool, as_csv: bool) -> None:
 
 
 @app.command()
+@friendly_errors
 def doctor() -> None:
-    """Check the environment: versions, data dir, warehouse lock, API keys."""
+    """Check the environment: versions, data dir, both locks, API keys. Writes nothing."""
     from importlib.metadata import version
 
+    from flows.doctor import environment_checks
+
     settings = _settings()
-    problems = 0
     table = Table(title="fez doctor", show_header=False)
     table.add_row("python", sys.version.split()[0])
     for package in ("prefect", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "pandera"):
         table.add_row(package, version(package))
     table.add_row("data dir", str(settings.data_dir.absolute()))
     table.add_row("warehouse", str(settings.warehouse))
-    for name, check_step in (
-        ("data dir writable", check_data_dir),
-        ("warehouse lock", check_warehouse),
-    ):
-        try:
-            check_step(settings)
-            table.add_row(name, "[green]ok[/]")
-        except (FezError, *_known_errors()) as exc:
-            problems += 1
-            table.add_row(name, f"[red]{exc}[/]")
+    checks = environment_checks(settings.data_dir, settings.warehouse)
+    for found in checks:
+        table.add_row(found.name, f"[{'red' if found.problem else 'green'}]{found.answer}[/]")
     for name, key in settings.api_keys().items():
         table.add_row(
             f"FEZ_{name.upper()}",
             "set" if key else "[yellow]not set[/] (sources needing it are skipped)",
         )
-    console.print(table)
-    sys.exit(1 if problems else 0)
+    console.print(table, highlight=False)
+    sys.exit(exit_codes.FAILED if any(c.problem for c in checks) else exit_codes.OK)

@@ -187,6 +187,12 @@ def _status(result: SourceResult) -> tuple[str, str]:
     return "ok", ""
 
 
+def _pages_fetched(collected: Collected) -> int:
+    """The source's own requests: robots.txt is fetched once per host for whichever source
+    asks first, so counting it would move a shared host's count between identical runs."""
+    return sum(1 for f in collected.fetches if f.request.kind != "robots")
+
+
 @task(name="load-raw", cache_policy=NO_CACHE)
 def load_results(
     results: list[SourceResult], settings: Settings, run_id: str
@@ -213,7 +219,7 @@ def load_results(
             report = SourceReport(
                 source=spec.name,
                 status=status,
-                fetched=len(collected.fetches),
+                fetched=_pages_fetched(collected),
                 records=len(validated.good),
                 new_records=new,
                 quarantined=len(validated.quarantined),

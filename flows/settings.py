@@ -9,15 +9,45 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 DEFAULT_SECRET_PARAMS = ["serviceKey", "apiKey", "crtfcKey", "authKey"]
+ENV_PREFIX = "FEZ_"
+
+
+class InvalidSettingError(ValueError):
+    """A setting with a value the pipeline cannot use; the message is one line naming it."""
+
+
+def _env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def _one_line(exc: ValidationError | SettingsError) -> str:
+    """The first bad setting as ``FEZ_NAME: reason (got 'value')``; keys are never echoed."""
+    if isinstance(exc, SettingsError):
+        # pydantic-settings fails before validation when a list or dict setting is not JSON.
+        field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else "?"
+        return f'{_env_name(field)}: not valid JSON (expected a JSON list, e.g. ["key"])'
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    shown = "" if field.endswith("_key") else f" (got {first.get('input')!r})"
+    return f"{_env_name(field)}: {first['msg']}{shown}"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FEZ_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", allow_inf_nan=False
+    )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except (ValidationError, SettingsError) as exc:
+            raise InvalidSettingError(_one_line(exc)) from None
 
     data_dir: Path = Field(Path("data"), description="Root of everything the pipeline writes.")
     warehouse_path: Path | None = Field(
@@ -25,11 +55,16 @@ class Settings(BaseSettings):
     )
     user_agent: str = Field(
         "asv-fez-pipeline/0.1 (+https://github.com/asv-fez/asv-fez-pipeline)",
+        min_length=1,
         description="User-Agent sent to every site: names the project and a contact URL.",
     )
-    min_interval: float = Field(1.0, description="Default seconds between requests to one host.")
-    max_in_flight_per_host: int = Field(1, description="Default concurrent requests per host.")
-    max_concurrency: int = Field(8, description="Concurrent requests across all hosts.")
+    min_interval: float = Field(
+        1.0, ge=0, description="Default seconds between requests to one host."
+    )
+    max_in_flight_per_host: int = Field(
+        1, ge=1, description="Default concurrent requests per host."
+    )
+    max_concurrency: int = Field(8, ge=1, description="Concurrent requests across all hosts.")
     fetch_processes: int = Field(
         1,
         ge=1,
@@ -41,11 +76,11 @@ class Settings(BaseSettings):
     min_free_mb: int = Field(
         100, ge=0, description="Free space (MB) a run needs to publish; less fails at its start."
     )
-    connect_timeout: float = Field(10.0, description="Seconds to wait for a connection.")
-    read_timeout: float = Field(30.0, description="Seconds to wait for data on a connection.")
-    max_body_bytes: int = Field(20_000_000, description="Largest response body accepted.")
+    connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
+    read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for data on a connection.")
+    max_body_bytes: int = Field(20_000_000, ge=1, description="Largest response body accepted.")
     max_retry_wait: float = Field(
-        600.0, description="A Retry-After longer than this defers the host to the next run."
+        600.0, ge=0, description="A Retry-After longer than this defers the host to the next run."
     )
     secret_params: list[str] = Field(
         default_factory=lambda: list(DEFAULT_SECRET_PARAMS),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DBT_PROJECT_DIR = Path(__file__).parents[1] / "dbt_project"
+WAREHOUSE_VARIABLE = "FEZ_WAREHOUSE_PATH"
 
 # What a pipeline run builds: everything but the unit tests. As dbt advises, those check the
 # models' SQL against fixed inputs, not the data, so they run with the test suite
@@ -41,7 +42,6 @@ def run_dbt(
     itself); its full log is in ``<data_dir>/dbt/logs``."""
     from dbt.cli.main import dbtRunner
 
-    os.environ["FEZ_WAREHOUSE"] = str(warehouse)
     state_dir = data_dir.absolute() / "dbt"
     args = [
         *command,
@@ -51,7 +51,17 @@ def run_dbt(
         "--log-path", str(state_dir / "logs"),
         "--log-level", log_level,
     ]  # fmt: skip
-    result = dbtRunner().invoke(args)
+    # The profile reads the warehouse from the same variable as the settings; set for this
+    # invocation only, so a later Settings() in this process is not pointed at it.
+    previous = os.environ.get(WAREHOUSE_VARIABLE)
+    os.environ[WAREHOUSE_VARIABLE] = str(warehouse)
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        if previous is None:
+            del os.environ[WAREHOUSE_VARIABLE]
+        else:
+            os.environ[WAREHOUSE_VARIABLE] = previous
     outcome = DbtOutcome(command=" ".join(command), nodes=0)
     for node in getattr(result.result, "results", None) or []:
         outcome.nodes += 1

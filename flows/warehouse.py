@@ -174,10 +174,6 @@ def with_hash(frame: pd.DataFrame, column: str, content: list[str]) -> pd.DataFr
     return frame
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> int:
-    return con.execute(sql, list(params)).fetchone()[0]
-
-
 def load_source(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -189,8 +185,9 @@ def load_source(
     loaded_at: datetime,
     removals: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Merge one source's rows in a single transaction; return how many versions were new.
-    ``removals`` are the crawler's tombstones (source, post_id, reason, fetch_id)."""
+    """Merge one source's rows in a single transaction; return how many records gained a
+    version (a record met twice in one run counts once). ``removals`` are the crawler's
+    tombstones (source, post_id, reason, fetch_id)."""
     con.execute("begin transaction")
     try:
         if fetch_rows:
@@ -231,14 +228,18 @@ def _merge(con, record_type: str, good: pd.DataFrame, run_id: str, loaded_at: da
         )
     rows = with_hash(good, hash_column, content).drop_duplicates([*key, hash_column], keep="last")
     rows = rows.assign(first_seen=loaded_at, last_seen=loaded_at, run_id=run_id)
-    before = _count(con, f"select count(*) from {table}")
     conflict = ", ".join([*key, hash_column])
+    # New records, not new rows: two versions of one record met in the same run count once.
+    distinct_keys = f"count(distinct ({', '.join(key)}))"
+    new = con.execute(
+        f"select {distinct_keys} from rows anti join {table} using ({conflict})"
+    ).fetchone()[0]
     con.execute(
         f"insert into {table} by name select * from rows on conflict ({conflict}) "
         "do update set last_seen = excluded.last_seen, fetch_id = excluded.fetch_id, "
         "run_id = excluded.run_id"
     )
-    return _count(con, f"select count(*) from {table}") - before
+    return new
 
 
 def record_source_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:

@@ -79,7 +79,8 @@ def record_bundle(
     """Crawl ``specs`` in full (no conditional GET) and write ``out_dir/<source>/``.
 
     Returns what each source's crawl collected (its errors included); requests that got no
-    answer at all are not written. An existing folder is replaced only with ``overwrite``.
+    answer at all are not written, nor is a source that got none. An existing folder is
+    replaced only with ``overwrite``.
     """
     specs = list(specs)
     taken = [s.name for s in specs if (out_dir / s.name).exists()]
@@ -89,7 +90,10 @@ def record_bundle(
     for name, result in collected.items():
         partial = out_dir / f".{name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        write_bundle(fetcher, result.fetches, partial)
+        if write_bundle(fetcher, result.fetches, partial) == 0:
+            # No answer to keep: an empty manifest would replace a good recording.
+            shutil.rmtree(partial)
+            continue
         final = out_dir / name
         if final.exists():
             shutil.rmtree(final)

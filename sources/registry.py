@@ -19,6 +19,7 @@ from sources.parsers import ParseError, check_options, plan_requests
 from sources.spec import Paging, Politeness, RequestSpec, SourceSpec, first_error
 
 __all__ = [
+    "OverlayError",
     "Paging",
     "Politeness",
     "RequestSpec",
@@ -36,16 +37,22 @@ SOURCES_DIR = Path(__file__).parent
 class UnknownSourceError(KeyError):
     """A source name that no declaration has."""
 
-    def __init__(self, unknown: list[str], known: list[str]):
+    def __init__(self, unknown: list[str], known: list[str], where: str = ""):
         super().__init__(unknown)
-        self.unknown, self.known = unknown, known
+        self.unknown, self.known, self.where = unknown, known, where
 
     def __str__(self) -> str:
-        return f"unknown source {', '.join(self.unknown)}; known sources: {', '.join(self.known)}"
+        where = f" in {self.where}" if self.where else ""
+        names = ", ".join(self.unknown)
+        return f"unknown source {names}{where}; known sources: {', '.join(self.known)}"
 
 
 class SourceDeclarationError(ValueError):
     """A YAML declaration that does not follow the schema."""
+
+
+class OverlayError(SourceDeclarationError):
+    """A mistake in a ``--sources-overlay`` file; the message names the file and the key."""
 
 
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -58,24 +65,48 @@ def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(
+    path: Path, error: type[SourceDeclarationError] = SourceDeclarationError
+) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise SourceDeclarationError(f"{path}: not valid YAML ({exc})") from exc
+        problem = " ".join(str(exc).split())
+        raise error(f"{path}: not valid YAML ({problem})") from None
     if not isinstance(data, dict):
-        raise SourceDeclarationError(f"{path}: expected a mapping at the top level")
+        raise error(f"{path}: expected a mapping at the top level")
     return data
 
 
-def _checked(spec: SourceSpec, path: Path) -> SourceSpec:
+def read_overlay(path: Path) -> dict[str, dict[str, Any]]:
+    """An overlay file's entries, each ``{field: value}`` for one source."""
+    overrides = _read_yaml(path, OverlayError)
+    for name, entry in overrides.items():
+        if not isinstance(name, str):
+            raise OverlayError(f"{path}: {name!r}: a source name must be text")
+        if not isinstance(entry, dict):
+            kind = "nothing" if entry is None else repr(entry)
+            raise OverlayError(f"{path}: {name}: expected a mapping of fields, got {kind}")
+        if "file" in entry:
+            raise OverlayError(f"{path}: {name}.file: set by the loader, not by an overlay")
+    return overrides
+
+
+def _checked(spec: SourceSpec, path: Path, overlay: Path | None) -> SourceSpec:
     """The spec with its parser's options checked, and the requests its parser plans from
-    them appended to the declared ones."""
+    them appended to the declared ones. A bad option is blamed on ``overlay`` when the
+    overlay set the options, else on the declaration at ``path``."""
     try:
         check_options(spec)
         planned = plan_requests(spec)
     except ParseError as exc:
-        raise SourceDeclarationError(f"{path}: {exc}") from exc
+        if overlay is not None:
+            raise OverlayError(f"{overlay}: {exc}") from None
+        raise SourceDeclarationError(f"{path}: {exc}") from None
     if not planned:
         return spec
     return spec.model_copy(update={"requests": [*spec.requests, *planned]})
@@ -83,21 +114,24 @@ def _checked(spec: SourceSpec, path: Path) -> SourceSpec:
 
 def load_sources(overlay: Path | None = None, root: Path = SOURCES_DIR) -> dict[str, SourceSpec]:
     """All declared sources by name, with the overlay (``{name: {field: value}}``) applied."""
-    overrides = _read_yaml(overlay) if overlay else {}
+    overrides = read_overlay(overlay) if overlay else {}
     specs: dict[str, SourceSpec] = {}
     for path in sorted(root.glob("*/*.yaml")):
         if path.parent.name == "samples" or path.name.startswith("_"):
             continue
         raw = _read_yaml(path)
-        raw = _merge(raw, overrides.get(raw.get("name"), {}))
+        entry = overrides.get(raw.get("name"), {})
         try:
-            spec = SourceSpec(**raw, file=path)
+            spec = SourceSpec.model_validate({**_merge(raw, entry), "file": path})
         except ValidationError as exc:
-            raise SourceDeclarationError(f"{path}: {first_error(exc)}") from exc
-        specs[spec.name] = _checked(spec, path)
+            field = next(iter(exc.errors()[0]["loc"]), None)
+            if field in entry or (field is None and entry):
+                raise OverlayError(f"{overlay}: {first_error(exc, raw['name'])}") from None
+            raise SourceDeclarationError(f"{path}: {first_error(exc)}") from None
+        specs[spec.name] = _checked(spec, path, overlay if "options" in entry else None)
     unknown = sorted(set(overrides) - set(specs))
     if unknown:
-        raise UnknownSourceError(unknown, sorted(specs))
+        raise UnknownSourceError(unknown, sorted(specs), where=str(overlay))
     return specs
 
 

@@ -107,6 +107,8 @@ def reparse_archive(
                 tally.add(parsed.selectors)
             collected.errors.extend(damaged)
         collected.warnings.extend(tally.warnings(name))
+        if not done and not collected.removed:
+            collected.errors.append(f"no archived page to re-parse under {raw_dir / name}")
     return out
 
 

@@ -7,10 +7,13 @@ options at load) without an import circle.
 
 from __future__ import annotations
 
+import codecs
+import importlib.util
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class RequestSpec(BaseModel):
@@ -27,10 +30,10 @@ class RequestSpec(BaseModel):
 
 
 class Politeness(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    min_interval: float | None = None
-    max_in_flight: int | None = None
+    min_interval: float | None = Field(None, ge=0)
+    max_in_flight: int | None = Field(None, ge=1)
 
 
 class Paging(BaseModel):
@@ -38,9 +41,9 @@ class Paging(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    param: str
-    start: int = 1
-    max_pages: int = 1
+    param: str = Field(min_length=1)
+    start: int = Field(1, ge=0)
+    max_pages: int = Field(1, ge=1)
     in_body: bool = False
 
 
@@ -69,8 +72,38 @@ class SourceSpec(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
     file: Path | None = None
 
+    @field_validator("parser")
+    @classmethod
+    def _parser_exists(cls, name: str) -> str:
+        if not name.isidentifier() or importlib.util.find_spec(f"sources.parsers.{name}") is None:
+            raise ValueError(f"no parser {name!r} in sources/parsers")
+        return name
 
-def first_error(exc: ValidationError) -> str:
-    """The first validation error as one line: ``field.sub: message``."""
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise ValueError(f"unknown encoding {name!r}") from None
+        return name
+
+    @field_validator("requests")
+    @classmethod
+    def _absolute_urls(cls, requests: list[RequestSpec]) -> list[RequestSpec]:
+        for request in requests:
+            parts = urlsplit(request.url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{request.url!r} is not an http(s) URL")
+        return requests
+
+
+def first_error(exc: ValidationError, within: str = "") -> str:
+    """The first validation error as one line: ``within.field.sub: message (got value)``."""
     first = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    given = first.get("input")
+    shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
+    message = first["msg"].removeprefix("Value error, ")
+    where = ".".join([within] * bool(within) + [str(p) for p in first["loc"]])
+    return f"{where}: {message}{shown}"

@@ -71,4 +71,4 @@ def test_a_bad_parser_option_stops_the_load_naming_the_file_and_key(
     with pytest.raises(SourceDeclarationError) as raised:
         load_sources(overlay=overlay)
     message = str(raised.value)
-    assert f"{source}.yaml: " in message and named in message and "\n" not in message
+    assert f"{overlay}: " in message and named in message and "\n" not in message

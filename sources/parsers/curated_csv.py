@@ -121,11 +121,25 @@ def parse(page: Page) -> ParseResult:
     spec = page.spec
     options = curated_options(spec)
     provenance = read_provenance(spec)
-    reader = csv.DictReader(io.StringIO(page.body.decode("utf-8-sig")))
+    try:
+        text = page.body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{spec.name}: {options.csv} is not UTF-8: {exc}") from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ParseError(f"{spec.name}: {options.csv} lacks column(s) {', '.join(missing)}")
-    records = [_record(spec, options, provenance.date_published, row) for row in reader]
+    records = []
+    try:
+        for row in reader:
+            if None in row or None in row.values():
+                raise ParseError(
+                    f"{spec.name}: {options.csv} line {reader.line_num} has "
+                    f"{'more' if None in row else 'fewer'} fields than the header"
+                )
+            records.append(_record(spec, options, provenance.date_published, row))
+    except csv.Error as exc:
+        raise ParseError(f"{spec.name}: {options.csv} line {reader.line_num}: {exc}") from exc
     unchecked = sum(1 for r in records if r["note"])
     warnings = (
         [f"{unchecked} of {len(records)} figure(s) not read in the publisher's table"]

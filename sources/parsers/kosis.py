@@ -225,13 +225,19 @@ def format_period(code: str, period_type: str) -> str:
 
 def _record(page: Page, table: KosisTable, cell: dict[str, Any]) -> dict[str, Any] | str:
     """One observation, or the reason the cell was left out."""
-    indicator = table.items.get(cell.get("ITM_ID", ""))
+    if not isinstance(cell, dict):
+        return f"a cell is a {type(cell).__name__}, not an object"
+    indicator = table.items.get(str(cell.get("ITM_ID", "")))
     if indicator is None:
         return f"item {cell.get('ITM_ID')!r} is not declared in options.items"
-    period_type = PERIOD_TYPES.get(cell.get("PRD_SE", ""), table.period_type)
-    period = format_period(str(cell["PRD_DE"]), period_type)
+    period_type = PERIOD_TYPES.get(str(cell.get("PRD_SE", "")), table.period_type)
+    period = format_period(str(cell.get("PRD_DE", "")), period_type)
+    try:
+        starts = period_start(period)
+    except ValueError:
+        return f"period {cell.get('PRD_DE')!r} is not a {period_type}"
     source_code = str(cell.get("C1", ""))
-    region = region_codes().lookup(table.region_scheme, source_code, period_start(period))
+    region = region_codes().lookup(table.region_scheme, source_code, starts)
     if region is None:
         return f"region {source_code!r} ({table.region_scheme}) has no code on {period}"
     value, unit = split_value(cell.get("DT"), cell.get("UNIT_NM"))
