@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 SCRIPT_TITLE = "<script>window.__pwned = 1</script> 2025년 AI 바우처 지원사업 공고"
 AMP_TITLE = "KITECH 연구장비 공동활용 지원 & 기술지도\x0b 모집"
+ROLLING_TITLE = "2025년 산업단지 탄소중립 전환 융자 (자금 소진 시까지 상시 접수)"
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -90,22 +91,34 @@ def open_calls(path: Path) -> None:
     _write(
         path,
         {
-            "announcement_id": (pa.string(), ["gtp_business:101", "kitech_notice:7"]),
-            "institution_id": (pa.string(), ["gtp", "kitech"]),
-            "institution_name_ko": (pa.string(), ["(재)경기테크노파크", "한국생산기술연구원"]),
-            "institution_name_en": (pa.string(), ["Gyeonggi Technopark", "KITECH"]),
-            "title": (pa.string(), [SCRIPT_TITLE, AMP_TITLE]),
+            "programme_id": (pa.string(), ["p-101", "p-7", "p-55"]),
+            "announcement_id": (
+                pa.string(),
+                ["gtp_business:101", "kitech_notice:7", "kicox_netzero_loans:55"],
+            ),
+            "institution_id": (pa.string(), ["gtp", "kitech", "kicox"]),
+            "institution_name_ko": (
+                pa.string(),
+                ["(재)경기테크노파크", "한국생산기술연구원", "한국산업단지공단"],
+            ),
+            "institution_name_en": (pa.string(), ["Gyeonggi Technopark", "KITECH", "KICOX"]),
+            "title": (pa.string(), [SCRIPT_TITLE, AMP_TITLE, ROLLING_TITLE]),
             "url": (
                 pa.string(),
-                ["https://www.gtp.or.kr/web/business/view.jsp?id=101&a=1", "javascript:alert(1)"],
+                [
+                    "https://www.gtp.or.kr/web/business/view.jsp?id=101&a=1",
+                    "javascript:alert(1)",
+                    "https://www.kicox.or.kr/loans/view?id=55",
+                ],
             ),
-            "department": (pa.string(), ["AI산업팀", "기술지원실"]),
-            "status": (pa.string(), ["open", "open"]),
-            "apply_start": (TS, [_ts(2025, 9, 22, 0), _ts(2025, 9, 1, 0)]),
-            "apply_end": (TS, [_ts(2025, 10, 6, 14, 59), _ts(2025, 10, 1, 8)]),
-            "deadline_date": (pa.date32(), [date(2025, 10, 6), date(2025, 10, 1)]),
-            "days_left": (pa.int32(), [5, 0]),
-            "status_as_of": (pa.date32(), [date(2025, 10, 1)] * 2),
+            "department": (pa.string(), ["AI산업팀", "기술지원실", "탄소중립팀"]),
+            "status": (pa.string(), ["open", "open", "rolling"]),
+            "apply_start": (TS, [_ts(2025, 9, 22, 0), _ts(2025, 9, 1, 0), _ts(2025, 3, 1, 0)]),
+            "apply_end": (TS, [_ts(2025, 10, 6, 14, 59), _ts(2025, 10, 1, 8), None]),
+            "apply_rolling": (pa.bool_(), [False, False, True]),
+            "deadline_date": (pa.date32(), [date(2025, 10, 6), date(2025, 10, 1), None]),
+            "days_left": (pa.int32(), [5, 0, None]),
+            "status_as_of": (pa.date32(), [date(2025, 10, 1)] * 3),
         },
     )
 

@@ -56,13 +56,14 @@ def test_scraped_text_is_escaped_and_only_web_links_are_links(tmp_path):
     assert "javascript" not in raw
 
 
-def test_open_calls_feed_lists_days_left_soonest_first(tmp_path):
+def test_open_calls_feed_lists_days_left_soonest_first_and_rolling_calls_last(tmp_path):
     release = make_release(tmp_path / "release")
     write_feeds(release)
 
     calls = _parse(release / "feeds/open-calls.xml").entries
-    assert [c.title.split("]")[0] + "]" for c in calls] == ["[오늘 마감]", "[D-5]"]
+    assert [c.title.split("]")[0] + "]" for c in calls] == ["[오늘 마감]", "[D-5]", "[상시 접수]"]
     assert calls[1].summary.startswith("마감 2025-10-06 (5일 남음) · (재)경기테크노파크")
+    assert calls[2].summary.startswith("상시 접수 · 한국산업단지공단")
 
 
 def test_same_release_gives_the_same_bytes_and_samples_say_so(tmp_path):

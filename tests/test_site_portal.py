@@ -117,9 +117,13 @@ def test_portal_lists_catalog_health_calls_and_quality(tmp_path):
     calls = _texts(tree, "//section[@id='open-calls']//tbody/tr")
     assert calls[0].startswith("오늘 마감 KITECH 연구장비")
     assert calls[1].startswith("D-5 <script>")
+    assert calls[2].startswith("상시 접수 2025년 산업단지 탄소중립")  # rolling: no deadline
     # only web addresses become links: the javascript: URL of the KITECH call does not
     links = tree.xpath("//section[@id='open-calls']//a/@href")
-    assert links == ["https://www.gtp.or.kr/web/business/view.jsp?id=101&a=1"]
+    assert links == [
+        "https://www.gtp.or.kr/web/business/view.jsp?id=101&a=1",
+        "https://www.kicox.or.kr/loans/view?id=55",
+    ]
     assert _texts(tree, "//section[@id='quality']/p")[0] == "Result: passed"
     assert "mart_zone_monthly no fail expect_column_values_to_not_be_null on value" in _texts(
         tree, "//section[@id='quality']//tbody/tr"

@@ -19,7 +19,16 @@ from urllib.parse import quote
 import pandas as pd
 from lxml import etree
 
-from flows.site.release import KST, ReleaseView, clean_text, to_kst, web_link
+from flows.site.release import (
+    KST,
+    ReleaseView,
+    clean_text,
+    days_label,
+    days_left,
+    deadline_text,
+    to_kst,
+    web_link,
+)
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_LIMIT = 500  # entries per feed: the newest; the full list is the announcements dataset
@@ -171,24 +180,20 @@ def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered.sort_values(keys, ascending=False, kind="stable", na_position="last")
 
 
-def _days_label(days: int, status: str) -> str:
-    if status == "upcoming":
-        return f"접수 예정 · D-{days}"
-    return "오늘 마감" if days == 0 else f"D-{days}"
-
-
 def _open_call_entries(feed: _Feed, frame: pd.DataFrame, names: dict[str, str]) -> None:
     if frame.empty:
         return
-    frame = frame.sort_values(["days_left", "deadline_date", "announcement_id"], kind="stable")
+    frame = frame.sort_values(
+        ["days_left", "deadline_date", "announcement_id"], kind="stable", na_position="last"
+    )
     for row in frame.to_dict("records"):
-        days = int(row["days_left"])
+        days = days_left(row["days_left"])
         institution = clean_text(row.get("institution_name_ko")) or names.get(
             str(row.get("institution_id")), clean_text(row.get("institution_id"))
         )
-        deadline = pd.Timestamp(row["deadline_date"]).date().isoformat()
+        deadline = deadline_text(row["deadline_date"])
         as_of = _day_start(row.get("status_as_of")) or feed.release.published_at
-        label = _days_label(days, str(row.get("status")))
+        label = days_label(days, str(row.get("status")))
         summary = " · ".join(
             p for p in (institution, clean_text(row.get("department")), _period(row)) if p
         )
@@ -200,7 +205,8 @@ def _open_call_entries(feed: _Feed, frame: pd.DataFrame, names: dict[str, str]) 
             link=web_link(row.get("url")),
             author=institution,
             category="call",
-            summary=f"마감 {deadline} ({days}일 남음) · {summary}",
+            summary=(f"마감 {deadline} ({days}일 남음)" if days is not None else "상시 접수")
+            + f" · {summary}",
         )
 
 

@@ -22,7 +22,15 @@ from markupsafe import Markup
 
 from flows.site.charts import Series, line_chart
 from flows.site.feeds import OPEN_CALL_COLUMNS
-from flows.site.release import ReleaseView, clean_text, to_kst, web_link
+from flows.site.release import (
+    ReleaseView,
+    clean_text,
+    days_label,
+    days_left,
+    deadline_text,
+    to_kst,
+    web_link,
+)
 
 ZONE_CITY = "41270"  # Ansan-si: the zone's charts show it and its districts
 DOWNLOAD_FORMATS = ("parquet", "csv", "json")
@@ -147,17 +155,13 @@ def _sources(release: ReleaseView) -> list[dict[str, Any]]:
     return rows
 
 
-def _days_label(days: int, status: str) -> str:
-    if status == "upcoming":
-        return f"접수 예정 · D-{days}"
-    return "오늘 마감" if days == 0 else f"D-{days}"
-
-
 def _open_calls(release: ReleaseView) -> list[dict[str, Any]]:
     frame = release.table("open_calls", OPEN_CALL_COLUMNS)
     if frame.empty:
         return []
-    frame = frame.sort_values(["days_left", "deadline_date", "announcement_id"], kind="stable")
+    frame = frame.sort_values(
+        ["days_left", "deadline_date", "announcement_id"], kind="stable", na_position="last"
+    )
     return [
         {
             "title": clean_text(row.get("title")),
@@ -165,9 +169,9 @@ def _open_calls(release: ReleaseView) -> list[dict[str, Any]]:
             "institution": clean_text(row.get("institution_name_ko"))
             or clean_text(row.get("institution_id")),
             "department": clean_text(row.get("department")),
-            "deadline": pd.Timestamp(row["deadline_date"]).date().isoformat(),
-            "days_left": int(row["days_left"]),
-            "label": _days_label(int(row["days_left"]), str(row.get("status"))),
+            "deadline": deadline_text(row["deadline_date"]),
+            "days_left": days_left(row["days_left"]),
+            "label": days_label(days_left(row["days_left"]), str(row.get("status"))),
         }
         for row in frame.to_dict("records")
     ]

@@ -84,3 +84,26 @@ def web_link(value: Any) -> str | None:
     """A scraped URL when it is an http(s) address, else None (never a ``javascript:`` link)."""
     text = clean_text(value)
     return text if re.match(r"https?://[^\s/]+", text, re.IGNORECASE) else None
+
+
+def days_left(value: Any) -> int | None:
+    """Days left to a call's deadline; None for a rolling call (상시, 소진 시까지)."""
+    if value is None or pd.isna(value):
+        return None
+    return int(value)
+
+
+def days_label(days: int | None, status: str) -> str:
+    """The call's countdown as the boards write it: D-5, 오늘 마감, 접수 예정, 상시 접수."""
+    if days is None:
+        return "상시 접수"
+    if status == "upcoming":
+        return f"접수 예정 · D-{days}"
+    return "오늘 마감" if days == 0 else f"D-{days}"
+
+
+def deadline_text(value: Any) -> str:
+    """A deadline date as ISO text; empty for a rolling call."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).date().isoformat()
