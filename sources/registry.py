@@ -34,6 +34,12 @@ __all__ = [
 SOURCES_DIR = Path(__file__).parent
 
 
+def shown(name: object) -> str:
+    """A name as a one-line message shows it: quoted when it holds anything but plain text."""
+    text = str(name)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
 class UnknownSourceError(KeyError):
     """A source name that no declaration has."""
 
@@ -43,7 +49,7 @@ class UnknownSourceError(KeyError):
 
     def __str__(self) -> str:
         where = f" in {self.where}" if self.where else ""
-        names = ", ".join(self.unknown)
+        names = ", ".join(shown(name) for name in self.unknown)
         return f"unknown source {names}{where}; known sources: {', '.join(self.known)}"
 
 
@@ -90,9 +96,9 @@ def read_overlay(path: Path) -> dict[str, dict[str, Any]]:
             raise OverlayError(f"{path}: {name!r}: a source name must be text")
         if not isinstance(entry, dict):
             kind = "nothing" if entry is None else repr(entry)
-            raise OverlayError(f"{path}: {name}: expected a mapping of fields, got {kind}")
+            raise OverlayError(f"{path}: {shown(name)}: expected a mapping of fields, got {kind}")
         if "file" in entry:
-            raise OverlayError(f"{path}: {name}.file: set by the loader, not by an overlay")
+            raise OverlayError(f"{path}: {shown(name)}.file: set by the loader, not an overlay")
     return overrides
 
 
