@@ -245,15 +245,21 @@ def test_a_build_tests_the_rows_it_wrote_and_a_plain_dbt_test_all_of_them(built:
     run_dbt(["test", "-s", "fct_indicator_observation", *VARS], warehouse, built)
 
 
-def test_a_removed_post_leaves_staging_and_its_snapshot_version_ends(built: Path):
+def test_a_removed_post_leaves_staging_the_marts_and_its_snapshot_version_ends(built: Path):
     warehouse = built / "warehouse.duckdb"
     held = "select post_id from stg_boards__announcements order by post_id"
+    published = (
+        "select announcement_id from fct_announcement union all "
+        "select announcement_id from int_announcements__classified order by 1"
+    )
     current = (
         "select announcement_id from snapshots.announcement_versions where valid_to is null "
         "order by announcement_id"
     )
     before, versions = _query(warehouse, held), _query(warehouse, current)
+    in_marts = _query(warehouse, published)
     assert ("103",) in before
+    assert in_marts.count(("sample_board:103",)) == 2
     con = connect(warehouse)
     removal = {"source": "sample_board", "post_id": "103", "reason": "HTTP 404", "fetch_id": "f9"}
     load_source(
@@ -269,6 +275,7 @@ def test_a_removed_post_leaves_staging_and_its_snapshot_version_ends(built: Path
     con.close()
     run_dbt(["build", *VARS], warehouse, built)
     assert _query(warehouse, held) == [r for r in before if r != ("103",)]
+    assert _query(warehouse, published) == [r for r in in_marts if r != ("sample_board:103",)]
     assert _query(warehouse, current) == [r for r in versions if r != ("sample_board:103",)]
     assert _query(
         warehouse,

@@ -9,6 +9,7 @@
         unique_key='announcement_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        post_hook="{{ delete_removed_posts() }}",
     )
 }}
 

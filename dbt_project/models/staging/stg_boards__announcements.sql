@@ -9,7 +9,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook="{{ quarantine_typing_failures(source('raw', 'announcements'), announcement_typing_rules(), incremental_cursor('raw_row.last_seen')) }}",
-        post_hook="delete from {{ this }} as held using {{ source('raw', 'announcement_removals') }} as removal where held.source_id = removal.source and held.post_id = removal.post_id and removal.removed_at > held.last_seen_at",
+        post_hook="{{ delete_removed_posts() }}",
     )
 }}
 
