@@ -1,9 +1,9 @@
 """Row-level validation (pandera) of parsed records before they are loaded.
 
-Types are coerced here first, one column at a time, so that a value that cannot be typed is
-reported for its own row instead of hiding the column's other failures (pandera's coercion
-fails a whole column). Rows that fail any rule go to quarantine with the rule and the reason;
-the others continue.
+The rules are the record models of ``expectations/contract.py``. Types are coerced here
+first, one column at a time, so that a value that cannot be typed is reported for its own row
+instead of hiding the column's other failures (pandera's coercion fails a whole column). Rows
+that fail any rule go to quarantine with the rule and the reason; the others continue.
 """
 
 from __future__ import annotations
@@ -16,85 +16,22 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
+from expectations.contract import (
+    Announcement,
+    Attachment,
+    IndustrialComplexFigure,
+    Observation,
+    is_complex_figure,
+    record_fields,
+)
 from sources.parsers.observations import MISSING
 
-ANNOUNCEMENT_COLUMNS = [
-    "source", "institution", "post_id", "url", "title", "posted_date", "department",
-    "category_hint", "apply_start", "apply_end", "status_hint", "body_text", "attachments",
-    "raw_payload", "fetch_id",
-    # read by sources/parsers/periods.py and programmes.py (issue #12)
-    "apply_rolling", "apply_extended", "period_evidence", "period_origin", "programme_title",
-]  # fmt: skip
+ANNOUNCEMENT_COLUMNS = record_fields("announcement")
+OBSERVATION_COLUMNS = record_fields("observation")
+ATTACHMENT_COLUMNS = record_fields("attachment")
 ANNOUNCEMENT_FLAGS = ["apply_rolling", "apply_extended"]
-OBSERVATION_COLUMNS = [
-    "source", "table_id", "indicator_id", "indicator_name", "region_code", "region_name",
-    "period", "period_type", "value", "unit", "as_of", "fetch_id",
-]  # fmt: skip
-
 MISSING_VALUES = MISSING | {"nan", "None"}
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-PERIOD_PATTERNS = {
-    "year": r"^\d{4}$",
-    "half": r"^\d{4}-H[12]$",
-    "quarter": r"^\d{4}-Q[1-4]$",
-    "month": r"^\d{4}-(0[1-9]|1[0-2])$",
-    "day": r"^\d{4}-\d{2}-\d{2}$",
-}
-
-ANNOUNCEMENT_SCHEMA = pa.DataFrameSchema(
-    {
-        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "post_id": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "title": pa.Column(str, pa.Check.str_length(min_value=2)),
-        "url": pa.Column(str, pa.Check.str_matches(r"^https?://")),
-        "posted_date": pa.Column("datetime64[us]", nullable=True),
-        "apply_start": pa.Column("datetime64[us, Asia/Seoul]", nullable=True),
-        "apply_end": pa.Column("datetime64[us, Asia/Seoul]", nullable=True),
-        # issue #12: the period reader's flags, evidence and where it read the period
-        "apply_rolling": pa.Column(bool),
-        "apply_extended": pa.Column(bool),
-        "period_origin": pa.Column(
-            object, pa.Check.isin(["field", "title", "body"]), nullable=True
-        ),
-    },
-    checks=[
-        pa.Check(
-            lambda df: (
-                df["apply_end"].isna()
-                | df["apply_start"].isna()
-                | (df["apply_end"] >= df["apply_start"])
-            ),
-            name="period_ends_after_start",
-            error="period_ends_after_start: the application period ends before it starts",
-        )
-    ],
-)
-
-OBSERVATION_SCHEMA = pa.DataFrameSchema(
-    {
-        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "table_id": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "indicator_id": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "region_code": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
-        "period_type": pa.Column(str, pa.Check.isin(list(PERIOD_PATTERNS))),
-        "period": pa.Column(str),
-        "value": pa.Column(float, nullable=True),
-        "unit": pa.Column(str, pa.Check.str_length(min_value=1)),
-    },
-    checks=[
-        pa.Check(
-            lambda df: pd.Series(
-                [
-                    bool(re.match(PERIOD_PATTERNS.get(t, "^$"), p))
-                    for t, p in zip(df["period_type"], df["period"], strict=True)
-                ],
-                index=df.index,
-            ),
-            name="period_matches_type",
-            error="period_matches_type: the period is not written as its period type requires",
-        )
-    ],
-)
 
 
 @dataclass
@@ -107,10 +44,13 @@ def _json_default(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _quarantine_row(record: dict[str, Any], rule: str, reason: str) -> dict[str, Any]:
+def _quarantine_row(
+    record_type: str, record: dict[str, Any], rule: str, reason: str
+) -> dict[str, Any]:
     return {
         "source": record.get("source"),
         "fetch_id": record.get("fetch_id"),
+        "record_type": record_type,
         "record": json.dumps(record, ensure_ascii=False, default=_json_default, sort_keys=True),
         "rule": rule,
         "reason": reason,
@@ -181,31 +121,75 @@ def _coerce_observations(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, l
     for column in ("source", "table_id", "indicator_id", "region_code", "period", "period_type"):
         frame[column] = frame[column].map(lambda v: "" if v is None else str(v).strip())
     frame["unit"] = frame["unit"].map(lambda v: "" if v is None else str(v).strip())
-    frame["as_of"] = pd.to_datetime(frame["as_of"], errors="coerce").dt.date
+    as_of = pd.to_datetime(frame["as_of"], errors="coerce")
+    frame["as_of"] = pd.Series(
+        [None if pd.isna(day) else day.date() for day in as_of], index=frame.index, dtype=object
+    )
     return frame, failures
 
 
 COERCERS = {"announcement": _coerce_announcements, "observation": _coerce_observations}
-SCHEMAS = {"announcement": ANNOUNCEMENT_SCHEMA, "observation": OBSERVATION_SCHEMA}
 
 
-def validate_records(record_type: str, records: list[dict[str, Any]]) -> Validated:
-    """Type and check ``records``; return the good rows and the quarantined ones."""
-    if not records:
-        return Validated(pd.DataFrame(columns=COERCERS[record_type]([])[0].columns))
-    frame, failures = COERCERS[record_type](records)
-    bad: dict[int, tuple[str, str]] = {index: (rule, reason) for index, rule, reason in failures}
+def _failures(
+    model: type[pa.DataFrameModel], frame: pd.DataFrame, prefix: str = ""
+) -> dict[int, tuple[str, str]]:
+    """The first failed check of each failing row of ``frame``: ``index → (rule, reason)``."""
+    bad: dict[int, tuple[str, str]] = {}
     try:
-        SCHEMAS[record_type].validate(frame.drop(index=list(bad)), lazy=True)
+        model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         for case in exc.failure_cases.itertuples():
             if pd.isna(case.index):
                 continue
             if case.schema_context == "DataFrameSchema":
-                rule, reason = str(case.check), str(case.check)
+                rule, reason = str(case.check).split(":", 1)[0], str(case.check)
             else:
-                rule = f"{case.column}:{case.check}"
-                reason = f"{case.column} failed {case.check} (value {case.failure_case!r})"
+                rule = f"{prefix}{case.column}:{str(case.check).split('(', 1)[0]}"
+                reason = f"{prefix}{case.column} failed {case.check} (value {case.failure_case!r})"
             bad.setdefault(int(case.index), (rule, reason))
-    quarantined = [_quarantine_row(records[i], *bad[i]) for i in sorted(bad)]
+    return bad
+
+
+def _attachment_failures(records: list[dict[str, Any]]) -> dict[int, tuple[str, str]]:
+    """Posts whose attachments break the attachment model (each post is checked whole)."""
+    rows, owners = [], []
+    for index, record in enumerate(records):
+        attachments = record.get("attachments") or []
+        if not isinstance(attachments, list):
+            attachments = [attachments]
+        for attachment in attachments:
+            item = attachment if isinstance(attachment, dict) else {"name": attachment}
+            rows.append({c: item.get(c) for c in ATTACHMENT_COLUMNS})
+            owners.append(index)
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=ATTACHMENT_COLUMNS).astype(object)
+    _as_text(frame, ATTACHMENT_COLUMNS)
+    bad: dict[int, tuple[str, str]] = {}
+    for row, failure in _failures(Attachment, frame, prefix="attachments.").items():
+        bad.setdefault(owners[row], failure)
+    return bad
+
+
+def _rule_failures(record_type: str, frame: pd.DataFrame, records: list) -> dict:
+    if record_type == "announcement":
+        return {**_attachment_failures(records), **_failures(Announcement, frame)}
+    complex_rows = frame["indicator_id"].map(is_complex_figure).astype(bool)
+    return {
+        **_failures(Observation, frame[~complex_rows]),
+        **_failures(IndustrialComplexFigure, frame[complex_rows]),
+    }
+
+
+def validate_records(record_type: str, records: list[dict[str, Any]]) -> Validated:
+    """Type and check ``records`` against their record model; return the good rows and the
+    quarantined ones (one row each, with the first rule it failed)."""
+    if not records:
+        return Validated(pd.DataFrame(columns=COERCERS[record_type]([])[0].columns))
+    frame, failures = COERCERS[record_type](records)
+    bad: dict[int, tuple[str, str]] = {index: (rule, reason) for index, rule, reason in failures}
+    for index, failure in _rule_failures(record_type, frame.drop(index=list(bad)), records).items():
+        bad.setdefault(index, failure)
+    quarantined = [_quarantine_row(record_type, records[i], *bad[i]) for i in sorted(bad)]
     return Validated(frame.drop(index=list(bad)).reset_index(drop=True), quarantined)

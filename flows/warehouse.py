@@ -1,5 +1,7 @@
 """The DuckDB warehouse: opening it with clear errors, the ``raw`` schema, idempotent loads.
 
+The ``raw`` tables' DDL is generated from the record contract (``expectations/contract.py``).
+
 Loads merge on natural keys plus a content hash: the same record seen again only moves its
 ``last_seen``; an edited post or a revised figure is a new version row. Each source is loaded
 in one transaction, so a failure leaves nothing half-written.
@@ -18,113 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-RAW_SCHEMA = """
-create schema if not exists raw;
-create table if not exists raw.fetch_log (
-    fetch_id varchar primary key,
-    run_id varchar not null,
-    source varchar not null,
-    method varchar,
-    url varchar not null,
-    fetched_at timestamptz not null,
-    status integer,
-    bytes bigint,
-    sha256 varchar,
-    duration_ms double,
-    error varchar,
-    warc_file varchar,
-    warc_offset bigint,
-    request_kind varchar,
-    attempt integer,
-    outcome varchar,
-    not_modified boolean,
-    deferred boolean
-);
-create table if not exists raw.announcements (
-    source varchar not null,
-    post_id varchar not null,
-    content_hash varchar not null,
-    institution varchar,
-    url varchar not null,
-    title varchar not null,
-    posted_date date,
-    department varchar,
-    category_hint varchar,
-    apply_start timestamptz,
-    apply_end timestamptz,
-    status_hint varchar,
-    body_text varchar,
-    attachments json,
-    raw_payload json,
-    first_seen timestamptz not null,
-    last_seen timestamptz not null,
-    fetch_id varchar,
-    run_id varchar not null,
-    -- issue #12: read by sources/parsers/periods.py and programmes.py
-    apply_rolling boolean,
-    apply_extended boolean,
-    period_evidence varchar,
-    period_origin varchar,
-    programme_title varchar,
-    primary key (source, post_id, content_hash)
-);
--- issue #12: the same columns on a warehouse created before them
-alter table raw.announcements add column if not exists apply_rolling boolean;
-alter table raw.announcements add column if not exists apply_extended boolean;
-alter table raw.announcements add column if not exists period_evidence varchar;
-alter table raw.announcements add column if not exists period_origin varchar;
-alter table raw.announcements add column if not exists programme_title varchar;
-create table if not exists raw.announcement_removals (
-    source varchar not null,
-    post_id varchar not null,
-    removed_at timestamptz not null,
-    reason varchar,
-    fetch_id varchar,
-    run_id varchar not null,
-    primary key (source, post_id, removed_at)
-);
-create table if not exists raw.observations (
-    source varchar not null,
-    table_id varchar not null,
-    indicator_id varchar not null,
-    region_code varchar not null,
-    period varchar not null,
-    version_hash varchar not null,
-    period_type varchar not null,
-    indicator_name varchar,
-    region_name varchar,
-    value double,
-    unit varchar,
-    as_of date,
-    first_seen timestamptz not null,
-    last_seen timestamptz not null,
-    fetch_id varchar,
-    run_id varchar not null,
-    primary key (source, table_id, indicator_id, region_code, period, version_hash)
-);
-create table if not exists raw.quarantine (
-    source varchar,
-    fetch_id varchar,
-    record json,
-    rule varchar,
-    reason varchar,
-    run_id varchar not null,
-    quarantined_at timestamptz not null
-);
-create table if not exists raw.source_runs (
-    run_id varchar not null,
-    source varchar not null,
-    started_at timestamptz not null,
-    finished_at timestamptz not null,
-    status varchar not null,
-    fetched integer,
-    records integer,
-    new_records integer,
-    quarantined integer,
-    message varchar,
-    primary key (run_id, source)
-);
-"""
+from expectations.contract import missing_columns_ddl, raw_ddl
 
 ANNOUNCEMENT_CONTENT = [
     "url", "title", "posted_date", "department", "category_hint", "apply_start", "apply_end",
@@ -154,8 +50,21 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
             f"the warehouse {path} is locked{holder}; DuckDB allows one writer at a time"
         ) from None
     con.execute("set autoinstall_known_extensions = false")
-    con.execute(RAW_SCHEMA)
+    create_raw_schema(con)
     return con
+
+
+def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The ``raw`` tables as the record contract defines them; a warehouse made by an earlier
+    version gains the columns added since (nullable, empty for the rows it holds)."""
+    con.execute(raw_ddl())
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    for statement in missing_columns_ddl(existing):
+        con.execute(statement)
 
 
 def _hash(row: dict[str, Any], columns: Iterable[str]) -> str:

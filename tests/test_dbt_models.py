@@ -1,4 +1,4 @@
-"""The dbt project built on a handful of raw rows: marts, quarantine, incremental runs.
+"""The dbt project built on a handful of validated raw rows: marts, quarantine, incremental runs.
 
 One warehouse is built per module (a dbt build in-process takes seconds); the tests read it in
 order of the pipeline's own steps. The run date is fixed with the ``run_date`` var.
@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from expectations.rows import validate_records
 from flows.dbt_extras import quarantine_counts, source_freshness
 from flows.transform import DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source
@@ -64,7 +65,7 @@ ANNOUNCEMENTS = [
     ),
     _announcement("102", "수출 바우처 추가 모집 (마감: 2025-10-10(금) 18:00)"),
     _announcement("103", "청사 청소 용역 입찰 공고", "마감일: 2025.10.20"),
-    _announcement("104", "미래의 공고", posted_date=date(2026, 3, 1)),
+    _announcement("104", "미래의 공고", posted_date=date(2099, 3, 1)),
 ]
 OBSERVATIONS = [
     _population("41270", "2024-09", 625000.0),
@@ -76,12 +77,13 @@ OBSERVATIONS = [
 
 
 def _load(con, record_type: str, rows: list[dict], run_id: str) -> None:
+    validated = validate_records(record_type, rows)
     load_source(
         con,
         run_id=run_id,
         record_type=record_type,
-        good=pd.DataFrame(rows),
-        quarantined=[],
+        good=validated.good,
+        quarantined=validated.quarantined,
         fetch_rows=[],
         loaded_at=datetime.now(UTC),
     )
@@ -149,15 +151,15 @@ def test_zone_monthly_has_month_on_month_and_year_on_year_change(built: Path):
     ]
 
 
-def test_rows_that_cannot_be_typed_are_quarantined_and_the_build_passes(built: Path):
+def test_rows_breaking_the_contract_never_reach_the_marts(built: Path):
     warehouse = built / "warehouse.duckdb"
     quarantined = _query(
         warehouse, "select source, rule, run_id, record->>'post_id' from raw.quarantine order by 2"
     )
     assert quarantined == [
         ("sample_stats", "period_matches_type", RUN_ID, None),
-        ("sample_board", "posted_date_not_after_run_date", RUN_ID, "104"),
-        ("sample_stats", "unit_known", RUN_ID, None),
+        ("sample_board", "posted_date_not_future", RUN_ID, "104"),
+        ("sample_stats", "unit:isin", RUN_ID, None),
     ]
     assert _query(warehouse, "select count(*) from fct_announcement where post_id = '104'") == [
         (0,)

@@ -1,4 +1,4 @@
-"""The announcement record every announcement parser returns (contract: expectations/rows.py).
+"""The announcement record every announcement parser returns (model: expectations/contract.py).
 
 Parsers give what the post says; the period fields are read here, once, by
 ``sources.parsers.periods.read_period`` from the source's own period text (``period_text``),

@@ -8,7 +8,6 @@
         unique_key='announcement_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook="{{ quarantine_typing_failures(source('raw', 'announcements'), announcement_typing_rules(), incremental_cursor('raw_row.last_seen')) }}",
         post_hook="{{ delete_removed_posts() }}",
     )
 }}
@@ -21,12 +20,12 @@ source as (
 
 ),
 
-typed as (
+new_versions as (
 
+    {#- rows are typed and checked before they are loaded (expectations/contract.py) -#}
     select *
     from source
     where {{ incremental_cursor('last_seen') }}
-        and not {{ typing_fails(announcement_typing_rules()) }}
 
 ),
 
@@ -65,7 +64,7 @@ renamed as (
         first_seen as first_seen_at,
         last_seen as last_seen_at
 
-    from typed
+    from new_versions
 
 ),
 

@@ -1,4 +1,4 @@
--- Records held back by row validation or by staging's typing rules, one row per record and rule.
+-- Records held back by the record contract (pandera), one row per record and rule.
 with
 
 source as (

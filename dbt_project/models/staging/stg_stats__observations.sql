@@ -10,7 +10,6 @@
         unique_key=['source_id', 'indicator_id', 'region_code', 'period'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
-        pre_hook="{{ quarantine_typing_failures(source('raw', 'observations'), observation_typing_rules(), incremental_cursor('raw_row.last_seen')) }}",
     )
 }}
 
@@ -25,12 +24,12 @@ source as (
 
 ),
 
-typed as (
+new_versions as (
 
+    {#- rows are typed and checked before they are loaded (expectations/contract.py) -#}
     select *
     from source
     where {{ incremental_cursor('last_seen') }}
-        and not {{ typing_fails(observation_typing_rules()) }}
 
 ),
 
@@ -68,7 +67,7 @@ renamed as (
         first_seen as first_seen_at,
         last_seen as last_seen_at
 
-    from typed
+    from new_versions
 
 ),
 
