@@ -38,6 +38,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 class Validated:
     good: pd.DataFrame
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)  # positions of the quarantined records
 
 
 def _json_default(value: Any) -> str:
@@ -191,5 +192,6 @@ def validate_records(record_type: str, records: list[dict[str, Any]]) -> Validat
     bad: dict[int, tuple[str, str]] = {index: (rule, reason) for index, rule, reason in failures}
     for index, failure in _rule_failures(record_type, frame.drop(index=list(bad)), records).items():
         bad.setdefault(index, failure)
-    quarantined = [_quarantine_row(record_type, records[i], *bad[i]) for i in sorted(bad)]
-    return Validated(frame.drop(index=list(bad)).reset_index(drop=True), quarantined)
+    held = sorted(bad)
+    quarantined = [_quarantine_row(record_type, records[i], *bad[i]) for i in held]
+    return Validated(frame.drop(index=held).reset_index(drop=True), quarantined, held)

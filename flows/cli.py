@@ -491,6 +491,26 @@ def query(sql: str, on_warehouse: bool, as_csv: bool) -> None:
 
 
 @app.command()
+@click.option("--source", "-s", "source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--rule", default=None, help="Only records held by this rule (as listed).")
+@click.option("--limit", default=5, show_default=True, help="Records shown per source and rule.")
+@click.option(
+    "--release", is_flag=True, help="Validate the held records again and load those that pass."
+)
+@friendly_errors
+def quarantine(source: str | None, rule: str | None, limit: int, release: bool) -> None:
+    """List quarantined records by source and rule, with the archived response each came from;
+    --release re-admits them after a rule or parser was fixed."""
+    from flows.preflight import require_warehouse
+    from flows.quarantine import show_quarantine
+
+    settings = _settings()
+    require_warehouse(settings.warehouse)
+    for line in show_quarantine(settings.warehouse, source, rule, limit, release):
+        console.print(line, highlight=False, markup=False)
+
+
+@app.command()
 @friendly_errors
 def doctor() -> None:
     """Check the environment: versions, data dir, both locks, API keys. Writes nothing."""
