@@ -1,18 +1,23 @@
-"""The quality gate: Great Expectations suites run on the marts, read into pandas.
+"""The quality gate: the suite files of ``expectations/suites/`` run by Great Expectations on
+what the run changed (``expectations/measures.py``: aggregates from SQL and the rows the run
+wrote, never whole marts).
 
-GX cannot validate DuckDB through SQLAlchemy (every expectation fails), so each mart is
-read into a DataFrame and validated with GX's pandas data source. GX is imported only here:
-the import costs seconds and ~250 MB.
+Only the datasets the run changed are judged: a run of two boards is not failed for having no
+observation rows. A suite whose batch is empty (nothing of its kind changed) is not run. GX is
+imported only here: the import costs seconds and ~250 MB.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
-from expectations.suites import SUITES, Suite
+from expectations.measures import GateInput, SourceInfo, gate_input
+from expectations.suites import SuiteFile, load_suites
 
 
 @dataclass
@@ -27,49 +32,85 @@ class SuiteOutcome:
 class GateOutcome:
     suites: list[SuiteOutcome]
     docs_dir: Path | None
+    run_id: str | None = None
+    changed: list[str] = field(default_factory=list)
 
     @property
     def blocking(self) -> list[SuiteOutcome]:
         return [s for s in self.suites if s.critical and not s.success]
 
 
-def _run_suite(context, gx, suite: Suite, frame) -> SuiteOutcome:
-    source = context.data_sources.add_or_update_pandas(name="marts")
+def _describe(item: Any, frame: pd.DataFrame) -> str:
+    """One line per failed expectation: the rows at fault (by their first column, with the
+    value), then why and the bounds."""
+    config = item.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column")
+    bounds = ", ".join(
+        f"{name.split('_')[0]} {kwargs[name]:g}"
+        for name in ("min_value", "max_value")
+        if kwargs.get(name) is not None
+    )
+    rows = [i for i in item.result.get("unexpected_index_list") or [] if isinstance(i, int)]
+    at_fault = [f"{frame.iloc[i, 0]} {column} {frame.at[i, column]:g}" for i in rows[:5]]
+    if len(rows) > 5:
+        at_fault.append(f"{len(rows) - 5} more")
+    why = config.meta.get("why", config.type) if config.meta else config.type
+    return f"{'; '.join(at_fault) or column}: {why} ({bounds})"
+
+
+def _run_suite(context, gx, suite: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
+    source = context.data_sources.add_or_update_pandas(name="gate")
     asset = source.add_dataframe_asset(name=suite.name)
     batch = asset.add_batch_definition_whole_dataframe(f"{suite.name}_whole")
-    expectation_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
-    for class_name, kwargs in suite.expectations:
-        expectation_suite.add_expectation(getattr(gx.expectations, class_name)(**kwargs))
-    expectation_suite.save()
+    document = suite.document
+    expectation_suite = context.suites.add_or_update(
+        gx.ExpectationSuite(
+            name=suite.name, expectations=document["expectations"], meta=document.get("meta")
+        )
+    )
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=expectation_suite)
     )
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=suite.name,
-            validation_definitions=[validation],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
-        )
+    result = validation.run(
+        batch_parameters={"dataframe": frame.reset_index(drop=True)},
+        result_format="COMPLETE",
     )
-    result = checkpoint.run(batch_parameters={"dataframe": frame})
-    failed = []
-    for run in result.run_results.values():
-        for item in run.results:
-            if not item.success:
-                config = item.expectation_config
-                column = config.kwargs.get("column")
-                failed.append(f"{config.type}" + (f" on {column}" if column else ""))
+    failed = [_describe(item, frame) for item in result.results if not item.success]
     return SuiteOutcome(suite.name, suite.critical, result.success, failed)
 
 
-def run_quality_gate(con: duckdb.DuckDBPyConnection, data_dir: Path) -> GateOutcome:
-    import great_expectations as gx
+def _source_info() -> dict[str, SourceInfo]:
+    from sources.registry import load_sources
 
-    frames = {suite.name: con.sql(f"select * from {suite.relation}").df() for suite in SUITES}
+    return {s.name: SourceInfo(s.record_type, s.cadence) for s in load_sources().values()}
+
+
+def judge(
+    data_dir: Path, measured: GateInput, suites: list[SuiteFile] | None = None
+) -> GateOutcome:
+    """Run each suite whose batch holds rows; build the Data Docs once."""
+    runnable = [s for s in (suites or load_suites()) if len(measured.batches.get(s.batch, ()))]
+    if not runnable:
+        return GateOutcome([], None, measured.run_id, measured.changed)
+    import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=str(data_dir.absolute()))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    outcomes = [_run_suite(context, gx, suite, frames[suite.name]) for suite in SUITES]
+    outcomes = [_run_suite(context, gx, s, measured.batches[s.batch]) for s in runnable]
+    context.build_data_docs()
     docs = data_dir.absolute() / "gx" / "uncommitted" / "data_docs" / "local_site"
-    return GateOutcome(outcomes, docs if docs.exists() else None)
+    return GateOutcome(outcomes, docs if docs.exists() else None, measured.run_id, measured.changed)
+
+
+def run_quality_gate(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    published_dir: Path | None = None,
+    run_id: str | None = None,
+) -> GateOutcome:
+    """Judge what the run ``run_id`` (default: the last run that loaded sources) changed,
+    against the release live in ``published_dir``."""
+    measured = gate_input(con, published_dir or data_dir / "published", _source_info(), run_id)
+    return judge(data_dir, measured)

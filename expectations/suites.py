@@ -1,77 +1,43 @@
-"""Dataset-level expectations on the marts, declared as data.
+"""The quality gate's suites: Great Expectations suite files in ``expectations/suites/``.
 
-Each suite names a mart and its expectations (Great Expectations class name and keyword
-arguments). ``critical`` suites block the release when they fail.
+Each file is a GX ``ExpectationSuite`` as JSON (name, expectations with ``type`` and
+``kwargs``) whose ``meta`` names the measured batch it validates (``expectations/measures.py``)
+and whether a failure blocks the release (``critical``). Edit the files, not code, to change
+a judgement; reading them needs no GX import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+SUITES_DIR = Path(__file__).with_name("suites")
 
 
 @dataclass(frozen=True)
-class Suite:
+class SuiteFile:
     name: str
-    relation: str
+    batch: str
     critical: bool
-    expectations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    description: str
+    document: dict[str, Any]
 
 
-SUITES = [
-    Suite(
-        name="fct_announcement",
-        relation="main.fct_announcement",
-        critical=True,
-        expectations=[
-            ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
-            ("ExpectColumnValuesToNotBeNull", {"column": "announcement_id"}),
-            ("ExpectColumnValuesToBeUnique", {"column": "announcement_id"}),
-            ("ExpectColumnValuesToNotBeNull", {"column": "title"}),
-            ("ExpectColumnValueLengthsToBeBetween", {"column": "title", "min_value": 2}),
-            ("ExpectColumnValuesToMatchRegex", {"column": "url", "regex": r"^https?://"}),
-        ],
-    ),
-    Suite(
-        name="fct_indicator_observation",
-        relation="main.fct_indicator_observation",
-        critical=True,
-        expectations=[
-            ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
-            ("ExpectColumnValuesToBeUnique", {"column": "observation_id"}),
-            ("ExpectColumnValuesToMatchRegex", {"column": "region_code", "regex": r"^\d{5}$"}),
-            ("ExpectColumnValuesToNotBeNull", {"column": "unit"}),
-            (
-                "ExpectColumnValuesToBeInSet",
-                {"column": "period_type", "value_set": ["year", "half", "quarter", "month"]},
-            ),
-        ],
-    ),
-    Suite(
-        name="mart_open_calls",
-        relation="main.mart_open_calls",
-        critical=True,
-        expectations=[
-            ("ExpectColumnValuesToBeUnique", {"column": "programme_id"}),
-            ("ExpectColumnValuesToBeUnique", {"column": "announcement_id"}),
-            # a rolling call has no deadline: days_left is null there, never negative
-            ("ExpectColumnValuesToBeBetween", {"column": "days_left", "min_value": 0}),
-            (
-                "ExpectColumnValuesToBeInSet",
-                {
-                    "column": "status",
-                    "value_set": ["open", "closing_soon", "rolling", "upcoming"],
-                },
-            ),
-        ],
-    ),
-    Suite(
-        name="mart_zone_monthly",
-        relation="main.mart_zone_monthly",
-        critical=False,
-        expectations=[
-            ("ExpectColumnValuesToBeUnique", {"column": "observation_id"}),
-            ("ExpectColumnValuesToMatchRegex", {"column": "month", "regex": r"^\d{4}-\d{2}$"}),
-        ],
-    ),
-]
+def load_suites(directory: Path = SUITES_DIR) -> list[SuiteFile]:
+    """Every suite file, by name."""
+    suites = []
+    for path in sorted(directory.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        meta = document.get("meta", {})
+        suites.append(
+            SuiteFile(
+                name=document["name"],
+                batch=meta["batch"],
+                critical=bool(meta.get("critical", True)),
+                description=meta.get("description", ""),
+                document=document,
+            )
+        )
+    return suites

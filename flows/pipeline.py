@@ -285,15 +285,19 @@ def count_quarantined(settings: Settings, run_id: str) -> dict[str, int]:
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
-def check(settings: Settings) -> list[dict[str, Any]]:
+def check(settings: Settings, run_id: str | None = None) -> list[dict[str, Any]]:
+    """Judge the datasets the run ``run_id`` changed (default: the last run that loaded)."""
     from expectations.quality import run_quality_gate
 
     con = connect(settings.warehouse)
     try:
-        gate = run_quality_gate(con, settings.data_dir)
+        gate = run_quality_gate(con, settings.data_dir, settings.published_dir, run_id)
     finally:
         con.close()
     logger = _logger()
+    logger.info(
+        "quality gate: run %s changed %s", gate.run_id, ", ".join(gate.changed) or "nothing"
+    )
     for suite in gate.suites:
         for failure in suite.failed:
             log = logger.error if suite.critical else logger.warning
@@ -422,7 +426,7 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
     if summary.sources or "transform" in options.steps:
         summary.quarantined = call(count_quarantined, settings, run_id)
     if "check" in options.steps:
-        summary.quality = call(check, settings)
+        summary.quality = call(check, settings, run_id if summary.sources else None)
         summary.blocked = [
             q["suite"] for q in summary.quality if q["critical"] and not q["success"]
         ]

@@ -1,0 +1,158 @@
+"""What the quality gate judges, measured in SQL: small frames, never copies of the marts.
+
+A run changes the datasets of the record types its sources produce (a run of two boards
+changes the announcement datasets only). For those, the gate reads:
+
+* ``volume``: each changed dataset's row count now and in the release that is live (the
+  previous release of the same dataset, from its manifest);
+* ``freshness``: hours since each of the run's sources last succeeded, with its cadence;
+* ``values``: the figures this run added or revised, with their unit's quantity;
+* ``completeness``: per source, the share of the rows this run added that carry each field.
+
+Row counts and ratios are aggregates computed by DuckDB; only the rows the run wrote are
+read into pandas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows.publish import PUBLISHED_TABLES
+
+DATASETS = {
+    "announcement": ("announcements", "open_calls"),
+    "observation": ("indicator_observations", "zone_monthly", "industrial_complex_monthly"),
+}
+SUCCESS = ("ok", "partial", "no_data")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    record_type: str
+    cadence: str
+
+
+@dataclass
+class GateInput:
+    """The run judged, the datasets it changed and the frames the suites validate."""
+
+    run_id: str | None
+    changed: list[str] = field(default_factory=list)
+    batches: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def judged_run(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str | None:
+    """The run to judge: the one given, else the last run that loaded sources."""
+    if run_id:
+        return run_id
+    row = con.execute(
+        "select run_id from raw.source_runs order by finished_at desc limit 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _previous_counts(published_dir: Path) -> dict[str, int]:
+    manifest = published_dir / "latest" / "manifest.json"
+    if not manifest.exists():
+        return {}
+    return json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
+
+
+def _volume(con, changed: list[str], published_dir: Path) -> pd.DataFrame:
+    previous = _previous_counts(published_dir)
+    rows = []
+    for dataset in changed:
+        (count,) = con.execute(f"select count(*) from {PUBLISHED_TABLES[dataset]}").fetchone()
+        before = previous.get(dataset)
+        rows.append(
+            {
+                "dataset": dataset,
+                "rows": count,
+                "previous_rows": before,
+                "volume_ratio": count / before if before else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["dataset", "rows", "previous_rows", "volume_ratio"])
+
+
+def _freshness(con, run_id: str, sources: dict[str, SourceInfo]) -> pd.DataFrame:
+    rows = con.execute(
+        "select source, max(finished_at) filter (where status in ?) "
+        "from raw.source_runs where source in (select source from raw.source_runs "
+        "where run_id = ?) group by source order by source",
+        [list(SUCCESS), run_id],
+    ).fetchall()
+    now = datetime.now(UTC)
+    frame = [
+        {
+            "source": source,
+            "cadence": sources[source].cadence if source in sources else "unknown",
+            # never succeeded: older than any SLA
+            "hours_since_success": (now - last).total_seconds() / 3600 if last else float("inf"),
+        }
+        for source, last in rows
+    ]
+    return pd.DataFrame(frame, columns=["source", "cadence", "hours_since_success"])
+
+
+def _new_versions(table: str) -> str:
+    """Versions this run wrote first: a version seen again keeps its first_seen."""
+    return f"(select * from raw.{table} where run_id = $run and first_seen = last_seen)"
+
+
+def _values(con, run_id: str) -> pd.DataFrame:
+    return con.execute(
+        "select o.indicator_id, split_part(o.indicator_id, '.', 1) as family, o.source, "
+        "o.region_code, o.period, o.value, o.unit, coalesce(u.quantity, 'unknown') as quantity "
+        f"from {_new_versions('observations')} as o left join main.units as u using (unit)",
+        {"run": run_id},
+    ).df()
+
+
+def _completeness(con, run_id: str) -> pd.DataFrame:
+    announcements = con.execute(
+        "select source, 'announcement' as record_type, count(*) as rows, "
+        "avg((posted_date is not null)::int) as dated, "
+        "avg((body_text is not null or raw_payload is not null)::int) as with_text, "
+        "null::double as with_value "
+        f"from {_new_versions('announcements')} group by source",
+        {"run": run_id},
+    ).df()
+    observations = con.execute(
+        "select source, 'observation' as record_type, count(*) as rows, null::double as dated, "
+        "null::double as with_text, avg((value is not null)::int) as with_value "
+        f"from {_new_versions('observations')} group by source",
+        {"run": run_id},
+    ).df()
+    frames = [f for f in (announcements, observations) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else announcements
+
+
+def gate_input(
+    con: duckdb.DuckDBPyConnection,
+    published_dir: Path,
+    sources: dict[str, SourceInfo],
+    run_id: str | None = None,
+) -> GateInput:
+    """Measure what the run ``run_id`` (default: the last one) changed."""
+    judged = judged_run(con, run_id)
+    if judged is None:
+        return GateInput(None)
+    names = [r[0] for r in con.execute(
+        "select distinct source from raw.source_runs where run_id = ?", [judged]
+    ).fetchall()]  # fmt: skip
+    types = {sources[n].record_type for n in names if n in sources}
+    changed = [d for t in DATASETS if t in types for d in DATASETS[t]]
+    batches = {
+        "volume": _volume(con, changed, published_dir),
+        "freshness": _freshness(con, judged, sources),
+        "values": _values(con, judged) if "observation" in types else pd.DataFrame(),
+        "completeness": _completeness(con, judged),
+    }
+    return GateInput(judged, changed, batches)

@@ -1,0 +1,114 @@
+"""The quality gate judges what the run changed, with the suite files of expectations/suites/.
+
+The marts are stood in by tables of the right names and sizes: the gate only counts them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from expectations.contract import SEEDS
+from expectations.quality import run_quality_gate
+from expectations.suites import load_suites
+from flows.publish import PUBLISHED_TABLES
+from flows.warehouse import connect
+
+NOW = datetime.now(UTC)
+
+
+def _warehouse(tmp_path, sizes: dict[str, int]):
+    con = connect(tmp_path / "w.duckdb")
+    con.execute(f"create table main.units as select * from read_csv('{SEEDS / 'units.csv'}')")
+    for dataset, relation in PUBLISHED_TABLES.items():
+        con.execute(
+            f"create table {relation} as select range as id from range(?)", [sizes.get(dataset, 0)]
+        )
+    return con
+
+
+def _source_run(con, run_id: str, source: str, status: str = "ok", at: datetime = NOW) -> None:
+    con.execute(
+        "insert into raw.source_runs (run_id, source, started_at, finished_at, status) "
+        "values (?, ?, ?, ?, ?)",
+        [run_id, source, at, at, status],
+    )
+
+
+def _figure(con, run_id: str, indicator_id: str, value: float, unit: str = "%") -> None:
+    con.execute(
+        "insert into raw.observations (source, table_id, indicator_id, region_code, period, "
+        "period_type, value, unit, version_hash, first_seen, last_seen, run_id) values "
+        "('kicox_complex_stats', 't', ?, '41270', '2025-09', 'month', ?, ?, ?, ?, ?, ?)",
+        [indicator_id, value, unit, indicator_id + str(value), NOW, NOW, run_id],
+    )
+
+
+def _release(tmp_path, tables: dict[str, int]) -> None:
+    latest = tmp_path / "published" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "manifest.json").write_text(json.dumps({"tables": tables}))
+
+
+def _gate(con, tmp_path, run_id=None):
+    return run_quality_gate(con, tmp_path / "data", tmp_path / "published", run_id)
+
+
+def test_every_suite_file_names_a_measured_batch():
+    batches = {s.batch for s in load_suites()}
+    assert batches == {"volume", "freshness", "values", "completeness"}
+
+
+def test_a_subset_run_of_two_boards_is_judged_on_announcements_only(tmp_path):
+    con = _warehouse(tmp_path, {"announcements": 12})
+    _source_run(con, "r1", "gtp_business")
+    _source_run(con, "r1", "kitech_business")
+    gate = _gate(con, tmp_path)
+    assert gate.run_id == "r1"
+    assert gate.changed == ["announcements", "open_calls"]
+    assert {s.suite for s in gate.suites} == {"release_volume", "source_freshness"}
+    assert gate.blocking == []
+    assert (tmp_path / "data" / "gx" / "uncommitted" / "data_docs" / "local_site").is_dir()
+
+
+def test_a_dataset_losing_most_of_its_rows_or_left_empty_blocks_the_release(tmp_path):
+    con = _warehouse(tmp_path, {"announcements": 10, "indicator_observations": 0})
+    _release(tmp_path, {"announcements": 100, "indicator_observations": 50})
+    _source_run(con, "r2", "gtp_business")
+    _source_run(con, "r2", "kosis_population")
+    gate = _gate(con, tmp_path, "r2")
+    (volume,) = [s for s in gate.suites if s.suite == "release_volume"]
+    assert [s.suite for s in gate.blocking] == ["release_volume"]
+    assert any("indicator_observations" in f and "empty" in f for f in volume.failed)
+    assert any("announcements" in f and "half" in f for f in volume.failed)
+
+
+def test_figures_out_of_their_indicators_range_block_and_stale_sources_only_warn(tmp_path):
+    con = _warehouse(tmp_path, {"announcements": 5, "indicator_observations": 2})
+    _source_run(con, "r0", "gtp_business", at=NOW - timedelta(days=5))
+    _source_run(con, "r3", "gtp_business", status="failing")
+    _source_run(con, "r3", "kicox_complex_stats")
+    _figure(con, "r3", "complex_operating_rate.banwol", 130.0)
+    _figure(con, "r3", "complex_operating_rate.sihwa", 71.5)
+    _figure(con, "r-old", "complex_operating_rate.banwol", 999.0)
+    gate = _gate(con, tmp_path, "r3")
+    outcomes = {s.suite: s for s in gate.suites}
+    assert not outcomes["indicator_values"].success
+    (failure,) = outcomes["indicator_values"].failed
+    assert "complex_operating_rate.banwol" in failure and "sihwa" not in failure
+    assert not outcomes["source_freshness"].success
+    assert "gtp_business" in outcomes["source_freshness"].failed[0]
+    assert [s.suite for s in gate.blocking] == ["indicator_values"]
+
+
+def test_a_warehouse_without_runs_is_judged_on_nothing(tmp_path):
+    con = _warehouse(tmp_path, {})
+    gate = _gate(con, tmp_path)
+    assert (gate.run_id, gate.changed, gate.suites) == (None, [], [])
+
+
+@pytest.fixture(autouse=True)
+def _close_connections():
+    yield
