@@ -134,6 +134,16 @@ def _completeness(con, run_id: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else announcements
 
 
+def _loaded_types(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
+    """Record types the run loaded rows of (also for sources no longer declared)."""
+    tables = {"announcement": "announcements", "observation": "observations"}
+    return {
+        kind
+        for kind, table in tables.items()
+        if con.execute(f"select 1 from raw.{table} where run_id = ? limit 1", [run_id]).fetchone()
+    }
+
+
 def gate_input(
     con: duckdb.DuckDBPyConnection,
     published_dir: Path,
@@ -147,7 +157,7 @@ def gate_input(
     names = [r[0] for r in con.execute(
         "select distinct source from raw.source_runs where run_id = ?", [judged]
     ).fetchall()]  # fmt: skip
-    types = {sources[n].record_type for n in names if n in sources}
+    types = {sources[n].record_type for n in names if n in sources} | _loaded_types(con, judged)
     changed = [d for t in DATASETS if t in types for d in DATASETS[t]]
     batches = {
         "volume": _volume(con, changed, published_dir),
