@@ -1,8 +1,8 @@
 """What the flow asks of dbt besides ``build``: source freshness, quarantine counts, docs.
 
 Freshness comes from dbt's own ``sources.json`` (a stale source is a result, not a failure of
-the command); quarantine counts from ``raw.quarantine`` (rows held back by row validation and
-by staging's typing rules, attributed to a run id); docs are ``dbt docs generate`` output
+the command); quarantine counts from ``raw.quarantine`` (records held back by the record
+contract, attributed to a run id); docs are ``dbt docs generate`` output
 copied where the release can pick them up.
 """
 
@@ -63,7 +63,7 @@ def source_freshness(warehouse: Path, data_dir: Path) -> list[Freshness]:
 
 
 def quarantine_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
-    """Records quarantined in a run (by row validation or by dbt staging), per source."""
+    """Records quarantined in a run (by the record contract), per source."""
     rows = con.execute(
         "select coalesce(source, '?'), count(*) from raw.quarantine where run_id = ? "
         "group by 1 order by 1",
