@@ -170,3 +170,11 @@ def add_day(con: duckdb.DuckDBPyConnection, last: datetime, next_month: str) -> 
     ).fetchone()[0]
     con.execute(announcements_sql(first, 3000, day, 1, "day"))
     con.execute(observations_sql([next_month], "day", day + timedelta(hours=7), 5))
+    # the day's sources in raw.source_runs, as a pipeline run records them: the quality gate
+    # judges the datasets of the run it finds there
+    con.execute(
+        "insert or replace into raw.source_runs (run_id, source, started_at, finished_at, status) "
+        "select distinct 'day', source, now(), now(), 'ok' from ("
+        "select source from raw.announcements where run_id = 'day' union "
+        "select source from raw.observations where run_id = 'day')"
+    )
