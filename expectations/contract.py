@@ -138,6 +138,9 @@ class Observation(pa.DataFrameModel):
     as_of: Series[pandas_engine.Date] = _doc(
         "The source's revision date of the figure, if given.", "date", nullable=True
     )
+    note: Text = _doc(
+        "The publisher's note on the figure (e.g. how it was verified).", nullable=True
+    )
     fetch_id: Text = _doc("The HTTP exchange the record was read from.", nullable=True)
 
     @pa.dataframe_check(

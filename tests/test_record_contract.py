@@ -12,6 +12,7 @@ from expectations.rows import validate_records
 from expectations.sources_yml import SOURCES_YML, render
 from flows.warehouse import connect
 from sources.parsers.announcement import FIELDS
+from sources.parsers.observations import observation
 
 POST = {
     "source": "gtp_business",
@@ -150,3 +151,11 @@ def test_a_record_breaking_its_model_is_quarantined_with_the_rule(record_type, r
 
 def test_a_complex_figure_in_its_complexs_region_passes():
     assert len(validate_records("observation", [COMPLEX]).good) == 1
+
+
+def test_parsers_build_observations_with_the_models_fields():
+    figure = observation("kosis_population", period="2025", note="잠정치")
+    assert list(figure) == [f for f in record_fields("observation") if f != "fetch_id"]
+    assert (figure["note"], figure["value"]) == ("잠정치", None)
+    with pytest.raises(TypeError, match="not observation fields: remark"):
+        observation("kosis_population", remark="x")

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, HttpUrl, ValidationError
 
 from sources.parsers import Page, ParseError, ParseResult, parse_options
-from sources.parsers.observations import split_value
+from sources.parsers.observations import observation, split_value
 from sources.spec import RequestSpec, SourceSpec, first_error
 
 COLUMNS = [
@@ -101,20 +101,20 @@ def _record(spec: SourceSpec, options: CuratedOptions, as_of: date, row: dict) -
     label = VERIFICATIONS[verification]
     note = "; ".join(n for n in (label, row["note"].strip()) if n) or None
     value, unit = split_value(row["value"], row["unit"].strip() or None)
-    return {
-        "source": spec.name,
-        "table_id": options.table_id,
-        "indicator_id": row["indicator_id"].strip(),
-        "indicator_name": row["indicator_name"].strip(),
-        "region_code": row["region_code"].strip(),
-        "region_name": row["region_name"].strip(),
-        "period": row["period"].strip(),
-        "period_type": row["period_type"].strip(),
-        "value": value,
-        "unit": unit,
-        "as_of": as_of.isoformat(),
-        "note": note,
-    }
+    return observation(
+        spec.name,
+        table_id=options.table_id,
+        indicator_id=row["indicator_id"].strip(),
+        indicator_name=row["indicator_name"].strip(),
+        region_code=row["region_code"].strip(),
+        region_name=row["region_name"].strip(),
+        period=row["period"].strip(),
+        period_type=row["period_type"].strip(),
+        value=value,
+        unit=unit,
+        as_of=as_of.isoformat(),
+        note=note,
+    )
 
 
 def parse(page: Page) -> ParseResult:

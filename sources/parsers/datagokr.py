@@ -28,7 +28,7 @@ from sources.parsers.api_errors import (
     UpstreamError,
     no_data_result,
 )
-from sources.parsers.observations import period_start, split_value
+from sources.parsers.observations import observation, period_start, split_value
 from sources.parsers.regions import region_codes
 from sources.spec import RequestSpec, SourceSpec
 
@@ -263,18 +263,18 @@ def parse(page: Page) -> ParseResult:
                 continue
             value, unit = split_value(row[column], spec.unit)
             result.records.append(
-                {
-                    "source": page.spec.name,
-                    "table_id": table.table_id or operation,
-                    "indicator_id": f"{spec.indicator}.{slug}",
-                    "indicator_name": f"{spec.name or column} ({name})",
-                    "region_code": region,
-                    "region_name": name,
-                    "period": period,
-                    "period_type": period_type,
-                    "value": value,
-                    "unit": unit,
-                    "as_of": page.request.meta.get("as_of"),
-                }
+                observation(
+                    page.spec.name,
+                    table_id=table.table_id or operation,
+                    indicator_id=f"{spec.indicator}.{slug}",
+                    indicator_name=f"{spec.name or column} ({name})",
+                    region_code=region,
+                    region_name=name,
+                    period=period,
+                    period_type=period_type,
+                    value=value,
+                    unit=unit,
+                    as_of=page.request.meta.get("as_of"),
+                )
             )
     return result

@@ -22,7 +22,7 @@ from sources.parsers.api_errors import (
     UpstreamError,
     no_data_result,
 )
-from sources.parsers.observations import split_value
+from sources.parsers.observations import observation, split_value
 from sources.spec import RequestSpec, SourceSpec
 
 API = "ECOS"
@@ -158,19 +158,18 @@ def parse(page: Page) -> ParseResult:
             continue
         value, unit = split_value(row.get("DATA_VALUE"), row.get("UNIT_NAME"))
         result.records.append(
-            {
-                "source": page.spec.name,
-                "table_id": series.stat_code,
-                "indicator_id": series.indicator_id,
-                "indicator_name": row.get("ITEM_NAME1") or row.get("STAT_NAME"),
-                "region_code": NATION,
-                "region_name": "전국",
-                "period": format_period(str(row.get("TIME", "")), series.cycle),
-                "period_type": PERIOD_TYPES[series.cycle],
-                "value": value,
-                "unit": unit,
-                "as_of": None,
-            }
+            observation(
+                page.spec.name,
+                table_id=series.stat_code,
+                indicator_id=series.indicator_id,
+                indicator_name=row.get("ITEM_NAME1") or row.get("STAT_NAME"),
+                region_code=NATION,
+                region_name="전국",
+                period=format_period(str(row.get("TIME", "")), series.cycle),
+                period_type=PERIOD_TYPES[series.cycle],
+                value=value,
+                unit=unit,
+            )
         )
     result.follow = _next_page(page, int(body.get("list_total_count") or 0), options)
     return result

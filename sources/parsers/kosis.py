@@ -26,7 +26,7 @@ from sources.parsers.api_errors import (
     UpstreamError,
     no_data_result,
 )
-from sources.parsers.observations import period_start, split_value
+from sources.parsers.observations import observation, period_start, split_value
 from sources.parsers.regions import region_codes
 from sources.spec import RequestSpec, SourceSpec
 
@@ -241,19 +241,19 @@ def _record(page: Page, table: KosisTable, cell: dict[str, Any]) -> dict[str, An
     if region is None:
         return f"region {source_code!r} ({table.region_scheme}) has no code on {period}"
     value, unit = split_value(cell.get("DT"), cell.get("UNIT_NM"))
-    return {
-        "source": page.spec.name,
-        "table_id": cell.get("TBL_ID", table.table_id),
-        "indicator_id": indicator,
-        "indicator_name": cell.get("ITM_NM"),
-        "region_code": region,
-        "region_name": cell.get("C1_NM"),
-        "period": period,
-        "period_type": period_type,
-        "value": value,
-        "unit": unit,
-        "as_of": cell.get("LST_CHN_DE"),
-    }
+    return observation(
+        page.spec.name,
+        table_id=cell.get("TBL_ID", table.table_id),
+        indicator_id=indicator,
+        indicator_name=cell.get("ITM_NM"),
+        region_code=region,
+        region_name=cell.get("C1_NM"),
+        period=period,
+        period_type=period_type,
+        value=value,
+        unit=unit,
+        as_of=cell.get("LST_CHN_DE"),
+    )
 
 
 def parse(page: Page) -> ParseResult:

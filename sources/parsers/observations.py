@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from typing import Any
 
 MISSING = {"", "-", "－", "…", "...", "x", "X"}
@@ -18,6 +19,22 @@ UNIT_SUFFIX = re.compile(
 _PERIOD = re.compile(
     r"^(?P<y>\d{4})(?:-(?:H(?P<h>[12])|Q(?P<q>[1-4])|(?P<m>\d{2})(?:-(?P<d>\d{2}))?))?$"
 )
+
+
+@cache
+def _fields() -> tuple[str, ...]:
+    """The observation model's fields a parser fills (the crawler adds the fetch id)."""
+    from expectations.contract import record_fields  # the contract reads period_start here
+
+    return tuple(k for k in record_fields("observation") if k not in ("source", "fetch_id"))
+
+
+def observation(source: str, **fields: Any) -> dict[str, Any]:
+    """A record with every key of the observation model; keys not given are None."""
+    unknown = set(fields) - set(_fields())
+    if unknown:
+        raise TypeError(f"not observation fields: {', '.join(sorted(unknown))}")
+    return {"source": source, **{key: fields.get(key) for key in _fields()}}
 
 
 def split_value(raw: Any, unit: str | None = None) -> tuple[float | str | None, str | None]:
