@@ -112,3 +112,18 @@ def test_a_warehouse_without_runs_is_judged_on_nothing(tmp_path):
 @pytest.fixture(autouse=True)
 def _close_connections():
     yield
+
+
+def test_a_two_board_run_on_a_fresh_data_dir_passes_the_gate(data_dir):
+    """The reported case: `-s gtp_business -s kitech_business` built the warehouse, then the
+    gate failed fct_indicator_observation for having no rows."""
+    from flows.pipeline import SAMPLES, RunOptions, run_without_prefect
+
+    boards = ("gtp_business", "kitech_business")
+    overlay = data_dir.parent / "no-waits.yaml"
+    overlay.write_text(json.dumps({b: {"politeness": {"min_interval": 0}} for b in boards}))
+    options = RunOptions(("fetch", "transform", "check"), boards, SAMPLES, str(overlay))
+    summary = run_without_prefect(options)
+    assert summary.blocked == []
+    assert {q["suite"] for q in summary.quality} >= {"release_volume", "completeness"}
+    assert "indicator_values" not in {q["suite"] for q in summary.quality}
