@@ -15,7 +15,6 @@ read into pandas.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,12 +22,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from flows.publish import PUBLISHED_TABLES
+from flows.release.datasets import DATASETS
+from flows.release.store import latest_id, read_manifest, releases_dir
 
-DATASETS = {
-    "announcement": ("announcements", "open_calls"),
-    "observation": ("indicator_observations", "zone_monthly", "industrial_complex_monthly"),
-}
+RELATIONS = {d.name: d.relation for d in DATASETS}
 SUCCESS = ("ok", "partial", "no_data")
 
 
@@ -58,17 +55,18 @@ def judged_run(con: duckdb.DuckDBPyConnection, run_id: str | None) -> str | None
 
 
 def _previous_counts(published_dir: Path) -> dict[str, int]:
-    manifest = published_dir / "latest" / "manifest.json"
-    if not manifest.exists():
+    """Row counts of the release ``latest`` points to (none before the first release)."""
+    latest = latest_id(published_dir)
+    if latest is None:
         return {}
-    return json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
+    return read_manifest(releases_dir(published_dir) / latest).get("tables", {})
 
 
 def _volume(con, changed: list[str], published_dir: Path) -> pd.DataFrame:
     previous = _previous_counts(published_dir)
     rows = []
     for dataset in changed:
-        (count,) = con.execute(f"select count(*) from {PUBLISHED_TABLES[dataset]}").fetchone()
+        (count,) = con.execute(f"select count(*) from {RELATIONS[dataset]}").fetchone()
         before = previous.get(dataset)
         rows.append(
             {
@@ -158,7 +156,7 @@ def gate_input(
         "select distinct source from raw.source_runs where run_id = ?", [judged]
     ).fetchall()]  # fmt: skip
     types = {sources[n].record_type for n in names if n in sources} | _loaded_types(con, judged)
-    changed = [d for t in DATASETS if t in types for d in DATASETS[t]]
+    changed = [d.name for d in DATASETS if d.record_type in types]
     batches = {
         "volume": _volume(con, changed, published_dir),
         "freshness": _freshness(con, judged, sources),

@@ -13,7 +13,8 @@ import pytest
 from expectations.contract import SEEDS
 from expectations.quality import run_quality_gate
 from expectations.suites import load_suites
-from flows.publish import PUBLISHED_TABLES
+from flows.release.datasets import DATASETS
+from flows.release.store import MANIFEST, releases_dir, switch_latest
 from flows.warehouse import connect
 
 NOW = datetime.now(UTC)
@@ -22,9 +23,10 @@ NOW = datetime.now(UTC)
 def _warehouse(tmp_path, sizes: dict[str, int]):
     con = connect(tmp_path / "w.duckdb")
     con.execute(f"create table main.units as select * from read_csv('{SEEDS / 'units.csv'}')")
-    for dataset, relation in PUBLISHED_TABLES.items():
+    for dataset in DATASETS:
         con.execute(
-            f"create table {relation} as select range as id from range(?)", [sizes.get(dataset, 0)]
+            f"create table {dataset.relation} as select range as id from range(?)",
+            [sizes.get(dataset.name, 0)],
         )
     return con
 
@@ -47,9 +49,11 @@ def _figure(con, run_id: str, indicator_id: str, value: float, unit: str = "%") 
 
 
 def _release(tmp_path, tables: dict[str, int]) -> None:
-    latest = tmp_path / "published" / "latest"
-    latest.mkdir(parents=True)
-    (latest / "manifest.json").write_text(json.dumps({"tables": tables}))
+    published = tmp_path / "published"
+    release = releases_dir(published) / "r0"
+    release.mkdir(parents=True)
+    (release / MANIFEST).write_text(json.dumps({"tables": tables}))
+    switch_latest(published, "r0")
 
 
 def _gate(con, tmp_path, run_id=None):
