@@ -9,6 +9,7 @@ imported only here: the import costs seconds and ~250 MB.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ import pandas as pd
 
 from expectations.measures import GateInput, SourceInfo, gate_input
 from expectations.suites import SuiteFile, load_suites
+
+# Results (and Data Docs pages) kept per suite: a day of hourly runs.
+KEEP_RESULTS = 24
 
 
 @dataclass
@@ -80,6 +84,22 @@ def _run_suite(context, gx, suite: SuiteFile, frame: pd.DataFrame) -> SuiteOutco
     return SuiteOutcome(suite.name, suite.critical, result.success, failed)
 
 
+def _prune(store: Any, docs: Path) -> None:
+    """Keep the newest ``KEEP_RESULTS`` results of each suite and their Data Docs pages: hourly runs
+    for months must not make every later gate slower and the data dir larger."""
+    by_suite: dict[str, list[Any]] = {}
+    for key in store.list_keys():
+        by_suite.setdefault(key.expectation_suite_identifier.name, []).append(key)
+    for keys in by_suite.values():
+        for key in sorted(keys, key=lambda k: k.run_id.run_time, reverse=True)[KEEP_RESULTS:]:
+            store.remove_key(key)
+            suite, run_name, run_time, _ = key.to_tuple()
+            for root in (docs, docs.parents[1]):  # the pages, and the store's emptied folder
+                shutil.rmtree(
+                    root / "validations" / suite / run_name / run_time, ignore_errors=True
+                )
+
+
 def _source_info() -> dict[str, SourceInfo]:
     from sources.registry import load_sources
 
@@ -98,9 +118,12 @@ def judge(
 
     context = gx.get_context(mode="file", project_root_dir=str(data_dir.absolute()))
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    store = context.validation_results_store
+    before = set(store.list_keys())
     outcomes = [_run_suite(context, gx, s, measured.batches[s.batch]) for s in runnable]
-    context.build_data_docs()
     docs = data_dir.absolute() / "gx" / "uncommitted" / "data_docs" / "local_site"
+    _prune(store, docs)
+    context.build_data_docs(resource_identifiers=[k for k in store.list_keys() if k not in before])
     return GateOutcome(outcomes, docs if docs.exists() else None, measured.run_id, measured.changed)
 
 

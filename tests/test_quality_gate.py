@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from expectations import quality
 from expectations.contract import SEEDS
 from expectations.quality import run_quality_gate
 from expectations.suites import load_suites
@@ -131,3 +132,16 @@ def test_a_two_board_run_on_a_fresh_data_dir_passes_the_gate(data_dir):
     assert summary.blocked == []
     assert {q["suite"] for q in summary.quality} >= {"release_volume", "completeness"}
     assert "indicator_values" not in {q["suite"] for q in summary.quality}
+
+
+def test_results_and_their_data_docs_pages_are_kept_for_the_last_runs_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(quality, "KEEP_RESULTS", 2)
+    con = _warehouse(tmp_path, {"announcements": 3})
+    _source_run(con, "r1", "gtp_business")
+    for _ in range(3):
+        _gate(con, tmp_path)
+    gx_dir = tmp_path / "data" / "gx" / "uncommitted"
+    for suite in ("release_volume", "source_freshness"):
+        assert len(list((gx_dir / "validations" / suite / "__none__").iterdir())) == 2
+        pages = gx_dir / "data_docs" / "local_site" / "validations" / suite / "__none__"
+        assert len(list(pages.iterdir())) == 2
