@@ -37,6 +37,7 @@ PERIOD_PATTERNS = {
     "month": r"^\d{4}-(0[1-9]|1[0-2])$",
     "day": r"^\d{4}-\d{2}-\d{2}$",
 }
+PERIOD_ORIGINS = ("field", "title", "body")
 # The day after tomorrow in KST: a post dated later than that is a misread date.
 POSTED_DATE_SLACK = timedelta(days=1)
 
@@ -88,6 +89,20 @@ class Announcement(pa.DataFrameModel):
     )
     raw_payload: Text = _doc("The API's item as received, for API sources.", "json", nullable=True)
     fetch_id: Text = _doc("The HTTP exchange the record was read from.", nullable=True)
+    # the application period as sources/parsers/periods.py reads it (issue #12)
+    apply_rolling: Series[bool] = _doc(
+        "True for an open-ended call (상시 접수, 예산 소진 시까지) that states no deadline."
+    )
+    apply_extended: Series[bool] = _doc("True when the deadline was read from an extension.")
+    period_evidence: Text = _doc("The text the period was read from.", nullable=True)
+    period_origin: Text = _doc(
+        "Where the period was read: field (the source's own), title or body.",
+        isin=list(PERIOD_ORIGINS),
+        nullable=True,
+    )
+    programme_title: Text = _doc(
+        "The programme's title without year and round, linking copies and re-posts.", nullable=True
+    )
 
     @pa.dataframe_check(
         name="period_ends_after_start",
@@ -318,6 +333,7 @@ _SQL_TYPES = {
     "Int32": "integer",
     "Int64": "bigint",
     "boolean": "boolean",
+    "bool": "boolean",
     "date": "date",
 }
 

@@ -124,6 +124,7 @@ def test_parsers_build_announcements_with_the_models_fields():
             {**POST, "attachments": [{"url": "https://x.kr/a"}]},
             "attachments.name:not_nullable",
         ),
+        ("announcement", {**POST, "period_origin": "footer"}, "period_origin:isin"),
         ("observation", {**FIGURE, "unit": "톤당"}, "unit:isin"),
         ("observation", {**FIGURE, "region_code": "4127"}, "region_code:str_matches"),
         ("observation", {**FIGURE, "period": "2025-13"}, "period_matches_type"),
