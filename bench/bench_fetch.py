@@ -4,14 +4,16 @@ Twelve hosts (127.0.0.2 … 127.0.0.13, all this machine) each serve a robots.tx
 of SAMPLE list pages (ten invented calls a page, with a next-page link), from a separate
 process so the server does not compete with the crawler for the GIL. Each host is one
 source; one request in flight per host; robots.txt obeyed. The crawl runs as a pipeline run
-with FEZ_FETCH_PROCESSES=2 does: host groups in worker processes (``sources/crawl_pool.py``),
-started before the clock like the crawler itself (their start-up time is reported). The
-politeness bound is
+with FEZ_TASK_RUNNER=processes and FEZ_FETCH_PROCESSES=2 does: one Prefect task per host
+group on Prefect's ProcessPoolTaskRunner (or prefect-dask's DaskTaskRunner on a local
+cluster), inside a flow run on Prefect's temporary server; the runner's workers are started
+before the clock (their start-up time is reported). The politeness bound is
 pages × min_interval: robots.txt goes first, and each page must wait one interval after the
 request before it.
 
-    uv run python bench/bench_fetch.py            # both scenarios
-    uv run python bench/bench_fetch.py --quick    # a short smoke run
+    uv run python bench/bench_fetch.py                 # both scenarios
+    uv run python bench/bench_fetch.py --quick         # a short smoke run
+    uv run python bench/bench_fetch.py --runner dask   # host groups on a local Dask cluster
     uv run python bench/bench_fetch.py --processes 1   # threads only, in this process
 
 Targets: (a) 25 pages at 0.2 s: wall ≤ 1.05 × the bound; (b) 100 pages at 0.05 s: wall ≤ 1.3 ×
@@ -30,17 +32,28 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from bench.figures import Figure, save
-from sources.crawl_pool import CrawlPool, collect_in_processes
-from sources.fetch.archive import WarcArchive
-from sources.fetch.client import Fetcher, FetchPolicy, build_session
-from sources.fetch.redact import Redactor
-from sources.registry import SourceSpec
-from sources.reparse import reparse_archive
-from tests.fetch_helpers import GTP_LIKE_LIST, board_page
-from tests.httpserver import LocalServer, Reply
+from flows.runtime import configure_environment  # noqa: E402
+
+configure_environment(Path(tempfile.mkdtemp(prefix="bench_fetch_prefect_")))
+
+from prefect import flow, task  # noqa: E402
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
+
+from bench.figures import Figure, save  # noqa: E402
+from flows.pipeline import RunOptions, _collect_in_groups  # noqa: E402
+from flows.settings import Settings  # noqa: E402
+from flows.task_runners import workers_report_here  # noqa: E402
+from sources.crawl import collect_many  # noqa: E402
+from sources.fetch.archive import WarcArchive  # noqa: E402
+from sources.fetch.client import Fetcher, FetchPolicy, build_session  # noqa: E402
+from sources.fetch.redact import Redactor  # noqa: E402
+from sources.registry import SourceSpec  # noqa: E402
+from sources.reparse import reparse_archive  # noqa: E402
+from tests.fetch_helpers import GTP_LIKE_LIST, board_page  # noqa: E402
+from tests.httpserver import LocalServer, Reply  # noqa: E402
 
 HOSTS = 12
 ROWS_PER_PAGE = 10
@@ -123,7 +136,57 @@ def _open_fetcher(scenario: Scenario, data_dir: Path) -> Fetcher:
     return Fetcher(build_session(policy), archive, policy, Redactor(["serviceKey", "apiKey"]))
 
 
-def run(scenario: Scenario, data_dir: Path, processes: int) -> dict:
+@task(name="warm-worker")
+def _warm() -> None:
+    """Imports what a crawl task needs (the crawler, every parser), as a worker that has
+    crawled before has; long enough that each warm-up lands on a worker of its own."""
+    import importlib
+    import pkgutil
+
+    import flows.pipeline
+    import sources.parsers
+
+    for module in pkgutil.iter_modules(sources.parsers.__path__):
+        importlib.import_module(f"sources.parsers.{module.name}")
+    assert flows.pipeline.collect_group
+    time.sleep(1.0)
+
+
+def _runner(kind: str, processes: int) -> TaskRunner:
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": processes,
+                "threads_per_worker": 1,
+                "dashboard_address": None,
+            }
+        )
+    return ProcessPoolTaskRunner(max_workers=processes)
+
+
+@flow(name="bench-fetch")
+def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, float, float]:
+    """The pipeline's own collect step on a started runner: (collected, warm-up s, wall s)."""
+    settings = Settings(
+        _env_file=None, task_runner=kind, fetch_processes=processes, max_concurrency=HOSTS
+    )
+    keys = {s.name: (None, None) for s in specs}
+    with workers_report_here(), _runner(kind, processes) as runner:
+        started = time.perf_counter()
+        for future in [runner.submit(_warm, parameters={}) for _ in range(processes)]:
+            future.result()
+        warm = time.perf_counter() - started
+        started = time.perf_counter()
+        results = _collect_in_groups(
+            runner, specs, keys, opener, settings, RunOptions(steps=("fetch",))
+        )
+        wall = time.perf_counter() - started
+    return {r.spec.name: r.collected for r in results}, warm, wall
+
+
+def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
     server = context.Process(target=_serve, args=(scenario.pages, theirs), daemon=True)
@@ -131,12 +194,11 @@ def run(scenario: Scenario, data_dir: Path, processes: int) -> dict:
     netlocs = ours.recv()
     specs = [_spec(netloc, number, scenario) for number, netloc in enumerate(netlocs)]
     opener = functools.partial(_open_fetcher, scenario, data_dir)
-    with CrawlPool(processes) as pool:
-        started = time.perf_counter()
-        pool.warm()
-        warm = time.perf_counter() - started
-        started = time.perf_counter()
-        collected = collect_in_processes(specs, opener, processes, HOSTS, pool=pool)
+    if processes > 1:
+        collected, warm, wall = crawl_on_runner(specs, opener, kind, processes)
+    else:
+        kind, warm, started = "threads", 0.0, time.perf_counter()
+        collected = collect_many(specs, opener(), commit=False)
         wall = time.perf_counter() - started
     ours.send("stop")
     seen = ours.recv()
@@ -153,6 +215,7 @@ def run(scenario: Scenario, data_dir: Path, processes: int) -> dict:
         "wall": wall,
         "warm": warm,
         "processes": processes,
+        "runner": kind,
         "pages": pages,
         "records": records,
         "errors": errors,
@@ -171,8 +234,8 @@ def report(result: dict) -> str:
         f"wall {result['wall']:.2f} s, bound {scenario.bound:.2f} s, ratio {ratio:.3f} "
         f"(target <= {scenario.target}) {verdict} | peak per-host concurrency {result['peak']} | "
         f"{result['requests']} requests, {result['pages']} pages, {result['records']} records, "
-        f"{len(result['errors'])} errors | {result['processes']} worker processes, started in "
-        f"{result['warm']:.2f} s before the clock | "
+        f"{len(result['errors'])} errors | {result['runner']} runner, {result['processes']} "
+        f"workers, started in {result['warm']:.2f} s before the clock | "
         f"re-parse {result['reparse_rate']:.0f} pages/s (1 core)"
     )
 
@@ -194,7 +257,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small scenarios for a smoke run")
     parser.add_argument(
-        "--processes", type=int, default=2, help="crawl worker processes (FEZ_FETCH_PROCESSES)"
+        "--processes", type=int, default=2, help="host groups / workers (FEZ_FETCH_PROCESSES)"
+    )
+    parser.add_argument(
+        "--runner", choices=("processes", "dask"), default="processes", help="FEZ_TASK_RUNNER"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here (python -m bench)")
     args = parser.parse_args()
@@ -204,7 +270,7 @@ def main() -> None:
     found: list[Figure] = []
     for scenario in scenarios:
         with tempfile.TemporaryDirectory(prefix="bench_fetch_") as tmp:
-            result = run(scenario, Path(tmp), args.processes)
+            result = run(scenario, Path(tmp), args.processes, args.runner)
             print(report(result), flush=True)
             found.extend(figures(result))
     if args.json:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows import exit_codes
+from flows.run_context import check_data_dir
 from flows.runtime import configure_environment, prefect_api_reachable
 from flows.settings import InvalidSettingError, Settings
 
@@ -52,10 +53,13 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     return InvalidSettingError, OverlayError, UnknownSourceError, ReplaySourceError
 
 
-def _known_errors() -> tuple[type[Exception], ...]:
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from prefect.exceptions import CancelledRun, FailedRun
+
     from flows.locking import RunLockedError
     from flows.preflight import NotReadyError
     from flows.release.store import PublishError
+    from flows.run_context import DataDirError, RunInterrupted
     from flows.transform import DbtFailedError
     from flows.warehouse import WarehouseLockedError
     from sources.record import BundleExistsError
@@ -69,6 +73,10 @@ def _known_errors() -> tuple[type[Exception], ...]:
         BundleExistsError,
         PublishError,
         NotReadyError,
+        DataDirError,
+        RunInterrupted,
+        FailedRun,
+        CancelledRun,
     )
 
 
@@ -91,22 +99,6 @@ def _settings() -> Settings:
     settings = Settings()
     configure_environment(settings.data_dir)
     return settings
-
-
-def check_data_dir(settings: Settings) -> None:
-    data_dir = settings.data_dir.absolute()
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FezError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
-    if not os.access(data_dir, os.W_OK):
-        raise FezError(f"the data dir {data_dir} is not writable (set FEZ_DATA_DIR)")
-
-
-def check_warehouse(settings: Settings) -> None:
-    from flows.warehouse import connect
-
-    connect(settings.warehouse).close()
 
 
 def check_ready(settings: Settings, steps: list[str], replay: str | None) -> None:
@@ -152,6 +144,11 @@ def _print_summary(summary, published_dir: Path) -> None:
     for suite in summary.quality:
         mark = "[green]passed[/]" if suite["success"] else "[red]failed[/]"
         console.print(f"quality suite {suite['suite']}: {mark}")
+    if summary.unhealthy:
+        console.print(
+            f"[red]unhealthy sources (failed {Settings().unhealthy_after} runs in a row or more):"
+            f" {', '.join(summary.unhealthy)}[/]"
+        )
     if summary.blocked:
         from flows.release.store import latest_id
 
@@ -176,34 +173,37 @@ def _run(
     as_of: datetime | None = None,
 ) -> None:
     settings = _settings()
-    from flows.locking import run_lock
     from sources.registry import load_sources, select_sources
 
     select_sources(load_sources(overlay), list(sources))
     check_ready(settings, steps, replay)
+    # The flow checks the data dir itself; checked here too because Prefect's temporary
+    # server keeps its home there and would fail to start with a less helpful message.
     check_data_dir(settings)
-    with run_lock(settings.warehouse):
-        check_warehouse(settings)
-        from flows.pipeline import RunOptions, pipeline, run_without_prefect
+    from flows.pipeline import RunOptions, RunSummary, pipeline, run_without_prefect
 
-        options = RunOptions(
-            steps=tuple(steps),
-            sources=sources,
-            replay=replay,
-            sources_overlay=str(overlay) if overlay else None,
-            full=full,
-            as_of=as_of.date() if as_of else None,
-        )
-        with console.status(f"Running {' → '.join(steps)} …"):
-            if prefect_api_reachable():
-                summary = pipeline(**asdict(options))
-            else:
-                err_console.print(
-                    "note: no Prefect API and no loopback network for a temporary server; "
-                    "running without Prefect orchestration (no run history)"
-                )
-                logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-                summary = run_without_prefect(options)
+    options = RunOptions(
+        steps=tuple(steps),
+        sources=sources,
+        replay=replay,
+        sources_overlay=str(overlay) if overlay else None,
+        full=full,
+        as_of=as_of.date() if as_of else None,
+    )
+    with console.status(f"Running {' → '.join(steps)} …"):
+        if prefect_api_reachable():
+            # A blocked release ends the flow run Failed, carrying the summary to print.
+            state = pipeline(**asdict(options), return_state=True)
+            summary = state.result(raise_on_failure=False)
+            if not isinstance(summary, RunSummary):
+                state.result()  # raises why the run ended without a summary
+        else:
+            err_console.print(
+                "note: no Prefect API and no loopback network for a temporary server; "
+                "running without Prefect orchestration (no run history)"
+            )
+            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+            summary = run_without_prefect(options)
     _print_summary(summary, settings.published_dir)
     if summary.blocked:
         sys.exit(exit_codes.FAILED)
@@ -383,11 +383,13 @@ def sources_command(overlay: Path | None) -> None:
     """List declared sources and their health."""
     import duckdb
 
+    from flows.health import source_health
     from sources.registry import load_sources
 
     settings = _settings()
     specs = load_sources(overlay)
     last: dict[str, tuple] = {}
+    health = {}
     if settings.warehouse.exists():
         try:
             con = duckdb.connect(str(settings.warehouse), read_only=True)
@@ -400,15 +402,17 @@ def sources_command(overlay: Path | None) -> None:
                     "max(finished_at) filter (where status in ('ok', 'partial', 'no_data')) "
                     "from raw.source_runs group by source"
                 ).fetchall()
+                health = source_health(con, settings.unhealthy_after)
             last = {r[0]: r[1:] for r in rows}
     table = Table(title="Declared sources")
-    for column in ("source", "institution", "kind", "status", "last success", "title"):
+    for column in ("source", "institution", "kind", "status", "health", "last success", "title"):
         table.add_column(column)
     for spec in specs.values():
         status, success = last.get(spec.name, (None, None))
         status = status or ("unverified" if not spec.verified else "never run")
+        source_health_ = health[spec.name].health if spec.name in health else "-"
         table.add_row(
-            spec.name, spec.institution, spec.kind, status,
+            spec.name, spec.institution, spec.kind, status, source_health_,
             success.strftime("%Y-%m-%d %H:%M") if success else "-", spec.title,
         )  # fmt: skip
     console.print(table)
@@ -508,6 +512,20 @@ def quarantine(source: str | None, rule: str | None, limit: int, release: bool) 
     require_warehouse(settings.warehouse)
     for line in show_quarantine(settings.warehouse, source, rule, limit, release):
         console.print(line, highlight=False, markup=False)
+
+
+@app.command()
+def serve() -> None:
+    """Run every schedule of prefect.yaml in this process (needs PREFECT_API_URL: a server)."""
+    from flows.serve import serve_all
+
+    _settings()
+    if not os.environ.get("PREFECT_API_URL"):
+        raise FezError(
+            "fez serve needs a Prefect server for its schedules: start one with "
+            "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+    serve_all()
 
 
 @app.command()

@@ -5,10 +5,17 @@ merge into the warehouse's ``raw`` schema → ``dbt build`` → quality gate (Gr
 → publish a release and switch ``latest`` to it.
 
 Raw tables only ever gain versions (a post seen again moves its ``last_seen``); marts are
-rebuilt by dbt; each publish adds a release. The deployment in ``prefect.yaml`` runs it daily
-at 06:00 Asia/Seoul, before office hours, when the institutions' boards have settled.
-Each source is one task (never one per page or row), run concurrently; with
-``FEZ_FETCH_PROCESSES`` above 1, each host group is one task, crawled in a worker process.
+rebuilt by dbt; each publish adds a release. The flow owns its run: it enters
+``flows/run_context.py`` itself (quiet environment, data dir, the writer lock taken before
+anything is fetched, the warehouse, SIGTERM/SIGINT), so a scheduled deployment is guarded
+exactly like ``fez run``. A run that finds another writer waits ``FEZ_WRITER_WAIT`` seconds,
+then ends ``Cancelled`` (skipped); the next run catches up.
+
+The deployments in ``prefect.yaml`` (all Asia/Seoul) run it with a ``scope``: ``announcements``
+every hour (boards and feeds, the announcement branch of the dbt project), ``statistics``
+daily at 06:00 (statistics sources, the whole dbt project), and a weekly full refresh.
+Each source is one task (never one per page or row), run concurrently on threads; with
+``FEZ_TASK_RUNNER`` ``processes`` or ``dask``, each host group is one task on that runner.
 
 Where no Prefect API can be reached (no ``PREFECT_API_URL`` and no loopback interface for the
 temporary server, as under ``unshare -n``), ``run_without_prefect`` runs the same steps in
@@ -33,22 +40,43 @@ from prefect.blocks.system import Secret
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
+from prefect.states import Cancelled, Failed, State
+from prefect.task_runners import TaskRunner
 
 from expectations.rows import validate_records
+from flows import notify
+from flows.health import FAILED_STATUSES, SourceHealth, source_health
+from flows.locking import RunLockedError
+from flows.run_context import DataDirError, run_context
+from flows.run_report import count_changed, create_artifacts
 from flows.runtime import new_run_id
 from flows.settings import Settings
+from flows.task_runners import group_task_runner, workers_report_here
 from flows.transform import PIPELINE_BUILD, DbtFailedError, run_dbt
-from flows.warehouse import connect, load_source, record_source_run
+from flows.warehouse import WarehouseLockedError, connect, load_source, record_source_run
 from sources.crawl import Collected, collect, collect_curated
-from sources.crawl_pool import CrawlPool, FetcherOpener, host_groups
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor, declared_secret_params
 from sources.fetch.replay import open_replay
+from sources.host_groups import FetcherOpener, crawl_group, failed_group, host_groups
 from sources.keys import missing_key_message
 from sources.registry import SourceSpec, load_sources, select_sources
 from sources.reparse import reparse_archive
 
 STEPS = ("fetch", "transform", "check", "publish")
+SCOPES = ("all", "announcements", "statistics")
+SCOPE_RECORD_TYPES = {"announcements": "announcement", "statistics": "observation"}
+# The announcement branch of the dbt project: every node downstream of the raw announcements
+# and what those nodes read (seeds, dimensions), but nothing fed by the statistics sources.
+SCOPE_DBT_SELECT = {
+    "announcements": [
+        "--select",
+        "@source:raw.announcements",
+        "--exclude",
+        "source:raw.observations*+",
+    ]
+}
+SOURCE_RUN_COLUMNS = ("source", "status", "fetched", "records", "new_records", "quarantined")
 SAMPLES = "samples"
 REPLAY_PLACEHOLDER_KEY = "replay-placeholder-key"
 
@@ -62,6 +90,9 @@ class SourceReport:
     new_records: int = 0
     quarantined: int = 0
     message: str = ""
+    changed: int = 0
+    errors: int = 0
+    duration_s: float = 0.0
 
 
 @dataclass
@@ -77,6 +108,11 @@ class RunSummary:
     release_tables: dict[str, int] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)
     release_new: bool = False
+    health: list[SourceHealth] = field(default_factory=list)
+
+    @property
+    def unhealthy(self) -> list[str]:
+        return [h.source for h in self.health if h.health == "unhealthy"]
 
 
 @dataclass
@@ -85,6 +121,7 @@ class SourceResult:
     collected: Collected
     started_at: datetime
     skipped: str | None = None
+    finished_at: datetime | None = None
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter:
@@ -149,26 +186,29 @@ def collect_source(
     collected = collect(spec, fetcher, api_key, full=full, commit=False)
     for error in collected.errors:
         _logger().warning("%s: %s", spec.name, error)
-    return SourceResult(spec, collected, started)
+    return SourceResult(spec, collected, started, finished_at=datetime.now(UTC))
 
 
 @task(name="collect-sources", cache_policy=NO_CACHE, task_run_name="collect-{label}")
 def collect_group(
     label: str,
     specs: list[SourceSpec],
-    pool: CrawlPool,
     opener: FetcherOpener,
     api_keys: dict[str, str | None],
     full: bool,
     concurrency: int,
 ) -> list[SourceResult]:
-    """Crawl one host group in a worker process (``FEZ_FETCH_PROCESSES`` > 1)."""
+    """Crawl one host group with a fetcher of its own, on the process or Dask runner."""
     started = datetime.now(UTC)
-    collected = pool.collect(opener, specs, api_keys, full=full, concurrency=concurrency)
+    collected = crawl_group(opener, specs, api_keys, full, concurrency)
     for name, result in collected.items():
         for error in result.errors:
             _logger().warning("%s: %s", name, error)
-    return [SourceResult(s, collected.get(s.name, Collected(s.name)), started) for s in specs]
+    finished = datetime.now(UTC)
+    return [
+        SourceResult(s, collected.get(s.name, Collected(s.name)), started, finished_at=finished)
+        for s in specs
+    ]
 
 
 def _status(result: SourceResult) -> tuple[str, str]:
@@ -216,6 +256,7 @@ def load_results(
                 removals=collected.removed,
             )
             status, message = _status(result)
+            finished = result.finished_at or loaded_at
             report = SourceReport(
                 source=spec.name,
                 status=status,
@@ -224,14 +265,19 @@ def load_results(
                 new_records=new,
                 quarantined=len(validated.quarantined),
                 message=message,
+                changed=count_changed(con, spec.record_type, spec.name, loaded_at) if new else 0,
+                errors=len(collected.errors),
+                duration_s=(finished - result.started_at).total_seconds(),
             )
+            row = {k: v for k, v in asdict(report).items() if k in SOURCE_RUN_COLUMNS}
+            row["message"] = message
             record_source_run(
                 con,
                 {
                     "run_id": run_id,
                     "started_at": result.started_at,
                     "finished_at": loaded_at,
-                    **asdict(report),
+                    **row,
                 },
             )
             reports.append(report)
@@ -242,17 +288,24 @@ def load_results(
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def transform(
-    settings: Settings, run_id: str, as_of: date | None = None
+    settings: Settings, run_id: str, as_of: date | None = None, scope: str = "all"
 ) -> tuple[int, list[tuple[str, str, str]]]:
-    """``dbt build``, then source freshness; returns the nodes built and each raw table's
-    freshness (source, status, newest load). ``as_of``: the day statuses are computed for."""
+    """``dbt build`` (of the scope's branch of the project), then source freshness; returns
+    the nodes built and each raw table's freshness (source, status, newest load).
+    ``as_of``: the day statuses are computed for."""
     from flows.dbt_extras import source_freshness
 
     logger = _logger()
     os.environ["FEZ_RUN_ID"] = run_id
+    command = list(PIPELINE_BUILD)
+    if scope in SCOPE_DBT_SELECT and _marts_exist(settings):
+        command += SCOPE_DBT_SELECT[scope]
+    elif scope in SCOPE_DBT_SELECT:
+        logger.info("first build of the warehouse: building every model, not only %s", scope)
     try:
-        as_of_vars = ["--vars", json.dumps({"as_of": as_of.isoformat()})] if as_of else []
-        outcome = run_dbt([*PIPELINE_BUILD, *as_of_vars], settings.warehouse, settings.data_dir)
+        if as_of:
+            command += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
+        outcome = run_dbt(command, settings.warehouse, settings.data_dir)
     except DbtFailedError as exc:
         for failure in exc.failures:
             logger.error("dbt: %s", failure)
@@ -271,6 +324,23 @@ def transform(
         if status in {"warn", "error"}:
             logger.warning("freshness: %s is %s", source, "stale" if status == "error" else "late")
     return outcome.nodes, freshness
+
+
+def _marts_exist(settings: Settings) -> bool:
+    """Whether every published mart exists: a scoped build needs the others built once."""
+    from flows.publish import PUBLISHED_TABLES
+
+    con = connect(settings.warehouse)
+    try:
+        names = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    return set(PUBLISHED_TABLES.values()) <= names
 
 
 @task(name="quarantine-counts", cache_policy=NO_CACHE)
@@ -321,11 +391,16 @@ def publish_release(
 
 
 Submit = Callable[..., Any]
+# Failures with a one-line cause: the flow ends Failed with that line, no traceback.
+KNOWN_FAILURES = (DataDirError, DbtFailedError)
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What a run does: its steps, its sources and where HTTP answers come from."""
+    """What a run does: its steps, its sources and where HTTP answers come from.
+
+    ``scope`` narrows a run to the announcement or the statistics sources and their branch
+    of the dbt project (the scheduled deployments); ``all`` is everything."""
 
     steps: tuple[str, ...] = STEPS
     sources: tuple[str, ...] = ()
@@ -333,6 +408,15 @@ class RunOptions:
     sources_overlay: str | None = None
     full: bool = False
     as_of: date | None = None
+    scope: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"unknown scope {self.scope!r}: one of {', '.join(SCOPES)}")
+
+    def in_scope(self, specs: list[SourceSpec]) -> list[SourceSpec]:
+        record_type = SCOPE_RECORD_TYPES.get(self.scope)
+        return [s for s in specs if record_type is None or s.record_type == record_type]
 
 
 def _collect_all(
@@ -340,7 +424,7 @@ def _collect_all(
 ) -> tuple[list[SourceResult], Fetcher | None]:
     specs = load_sources(Path(options.sources_overlay) if options.sources_overlay else None)
     if "reparse" in options.steps:
-        chosen = select_sources(specs, list(options.sources), samples=True)
+        chosen = options.in_scope(select_sources(specs, list(options.sources), samples=True))
         now = datetime.now(UTC)
         archived = [s.name for s in chosen if s.kind != "curated_csv"]
         collected = reparse_archive(settings.raw_dir, specs, archived)
@@ -352,6 +436,7 @@ def _collect_all(
         ], None
     replaying = options.replay is not None
     chosen = select_sources(specs, list(options.sources), samples=options.replay == SAMPLES)
+    chosen = options.in_scope(chosen)
     keys = {spec.name: _api_key(spec, settings, replaying) for spec in chosen}
     redactor = _redactor(settings, [key for key, _ in keys.values() if key], chosen)
     replay = None
@@ -359,9 +444,12 @@ def _collect_all(
         replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)
     fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor)
     try:
-        if settings.fetch_processes > 1:
+        runner = group_task_runner(settings) if FlowRunContext.get() else None
+        if runner is not None:
             opener = functools.partial(open_fetcher, settings, run_id, replay, redactor)
-            return _collect_in_processes(submit, chosen, keys, opener, settings, options), fetcher
+            with workers_report_here(), runner:
+                results = _collect_in_groups(runner, chosen, keys, opener, settings, options)
+            return results, fetcher
         futures = [
             submit(collect_source, spec, fetcher, keys[spec.name], options.full) for spec in chosen
         ]
@@ -370,15 +458,16 @@ def _collect_all(
         fetcher.close()
 
 
-def _collect_in_processes(
-    submit: Submit,
+def _collect_in_groups(
+    runner: TaskRunner,
     chosen: list[SourceSpec],
     keys: dict[str, tuple[str | None, str | None]],
     opener: FetcherOpener,
     settings: Settings,
     options: RunOptions,
 ) -> list[SourceResult]:
-    """Host groups in worker processes; the sources skipped for a missing key stay here."""
+    """One task per host group on ``runner`` (started by the caller); the sources skipped for
+    a missing key stay here."""
     started = datetime.now(UTC)
     skipped = [s for s in chosen if keys[s.name][1]]
     for spec in skipped:
@@ -386,30 +475,62 @@ def _collect_in_processes(
     groups = host_groups([s for s in chosen if not keys[s.name][1]], settings.fetch_processes)
     share = max(1, settings.max_concurrency // max(1, len(groups)))
     api_keys = {name: key for name, (key, _) in keys.items()}
-    with CrawlPool(max(1, len(groups))) as pool:
-        futures = [
-            submit(
+    results: list[SourceResult] = []
+    futures = [
+        (
+            group,
+            runner.submit(
                 collect_group,
-                f"{g[0].name}+{len(g) - 1}",
-                g,
-                pool,
-                opener,
-                api_keys,
-                options.full,
-                share,
-            )
-            for g in groups
-        ]
-        results = [r for f in futures for r in f.result()]
+                parameters={
+                    "label": f"{group[0].name}+{len(group) - 1}",
+                    "specs": group,
+                    "opener": opener,
+                    "api_keys": api_keys,
+                    "full": options.full,
+                    "concurrency": share,
+                },
+            ),
+        )
+        for group in groups
+    ]
+    for group, future in futures:
+        try:
+            results += future.result()
+        except Exception as exc:
+            for name, collected in failed_group(group, exc).items():
+                _logger().warning("%s: %s", name, collected.errors[0])
+                results.append(SourceResult(_spec_named(group, name), collected, started))
     results += [SourceResult(s, Collected(s.name), started, keys[s.name][1]) for s in skipped]
     order = {s.name: i for i, s in enumerate(chosen)}
     return sorted(results, key=lambda r: order[r.spec.name])
 
 
+def _spec_named(specs: list[SourceSpec], name: str) -> SourceSpec:
+    return next(s for s in specs if s.name == name)
+
+
 def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
-    """The pipeline's steps; ``submit`` starts a task concurrently, ``call`` runs one inline."""
+    """The pipeline's steps inside the run context; ``submit`` starts a task concurrently,
+    ``call`` runs one inline. A run that fails (or whose release the gate blocks) is notified
+    when notifications are configured."""
     settings = Settings()
     run_id = new_run_id()
+    started = datetime.now(UTC)
+    with run_context(settings):
+        try:
+            summary = _steps(submit, call, options, settings, run_id)
+        except Exception as exc:
+            notify.send(
+                settings, *notify.failed_run_message(run_id, f"{type(exc).__name__}: {exc}")
+            )
+            raise
+        _notify(settings, summary, started)
+    return summary
+
+
+def _steps(
+    submit: Submit, call: Submit, options: RunOptions, settings: Settings, run_id: str
+) -> RunSummary:
     summary = RunSummary(run_id=run_id, replay=options.replay)
     if "publish" in options.steps:
         from flows.publish import prepare_publish
@@ -422,7 +543,9 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
             fetcher.state.commit(u for r in results for u in r.collected.state_updates)
     if "transform" in options.steps:
         as_of = options.as_of or settings.as_of
-        summary.dbt_nodes, summary.freshness = call(transform, settings, run_id, as_of)
+        summary.dbt_nodes, summary.freshness = call(
+            transform, settings, run_id, as_of, options.scope
+        )
     if summary.sources or "transform" in options.steps:
         summary.quarantined = call(count_quarantined, settings, run_id)
     if "check" in options.steps:
@@ -430,11 +553,50 @@ def run_steps(submit: Submit, call: Submit, options: RunOptions) -> RunSummary:
         summary.blocked = [
             q["suite"] for q in summary.quality if q["critical"] and not q["success"]
         ]
+    con = connect(settings.warehouse)
+    try:
+        summary.health = list(source_health(con, settings.unhealthy_after).values())
+    finally:
+        con.close()
+    for name in summary.unhealthy:
+        _logger().warning(
+            "%s is unhealthy: it failed %d runs in a row", name, _streak(summary, name)
+        )
     if "publish" in options.steps and not summary.blocked:
         samples = options.replay == SAMPLES
         published = call(publish_release, settings, run_id, samples, summary)
         summary.release, summary.release_tables, summary.release_new = published
     return summary
+
+
+def _streak(summary: RunSummary, name: str) -> int:
+    return next(h.failures_in_a_row for h in summary.health if h.source == name)
+
+
+def _notify(settings: Settings, summary: RunSummary, started: datetime) -> None:
+    """Send what this run has to say: a blocked release, sources that just turned unhealthy,
+    new open calls matching the keywords."""
+    if not settings.notify_urls:
+        return
+    if summary.blocked:
+        reason = f"the quality gate blocked the release ({', '.join(summary.blocked)})"
+        notify.send(settings, *notify.failed_run_message(summary.run_id, reason))
+    failed_now = {s.source: s.message for s in summary.sources if s.status in FAILED_STATUSES}
+    turned = {
+        h.source: failed_now[h.source]
+        for h in summary.health
+        if h.source in failed_now and h.failures_in_a_row == settings.unhealthy_after
+    }
+    if turned:
+        notify.send(settings, *notify.unhealthy_message(summary.run_id, turned))
+    if settings.notify_keywords and summary.dbt_nodes:
+        con = connect(settings.warehouse)
+        try:
+            calls = notify.matching_open_calls(con, started, settings.notify_keywords)
+        finally:
+            con.close()
+        if calls:
+            notify.send(settings, *notify.open_calls_message(calls))
 
 
 @flow(name="fez-pipeline")
@@ -445,15 +607,34 @@ def pipeline(
     sources_overlay: str | None = None,
     full: bool = False,
     as_of: date | None = None,
-) -> RunSummary:
+    scope: str = "all",
+) -> RunSummary | State:
     """Run the pipeline's steps (fetch or reparse, transform, check, publish).
 
     ``replay`` is 'samples' (the bundled samples) or a path to WARC files or a recorded
     bundle; ``full`` re-crawls boards past the pages seen in earlier runs; ``as_of`` computes
-    announcement statuses for that day (00:00 KST) instead of the run's start.
+    announcement statuses for that day (00:00 KST) instead of the run's start; ``scope`` is
+    ``all``, ``announcements`` or ``statistics``. Ends ``Cancelled`` (skipped) when another
+    run or process kept the warehouse past ``FEZ_WRITER_WAIT``, ``Failed`` with one line on
+    a known problem, and ``Failed`` carrying the summary when the gate blocked the release.
     """
-    options = RunOptions(steps, tuple(sources), replay, sources_overlay, full, as_of)
-    return run_steps(lambda t, *a: t.submit(*a), lambda t, *a: t(*a), options)
+    options = RunOptions(
+        tuple(steps), tuple(sources), replay, sources_overlay, full, as_of=as_of, scope=scope
+    )
+    logger = _logger()
+    try:
+        summary = run_steps(lambda t, *a: t.submit(*a), lambda t, *a: t(*a), options)
+    except (RunLockedError, WarehouseLockedError) as exc:
+        logger.warning("skipped: %s", exc)
+        return Cancelled(message=f"skipped: {exc}")
+    except KNOWN_FAILURES as exc:
+        logger.error("%s", exc)
+        return Failed(message=str(exc))
+    create_artifacts(summary)
+    if summary.blocked:
+        blocked = f"the quality gate blocked the release: {', '.join(summary.blocked)}"
+        return Failed(message=blocked, data=summary)
+    return summary
 
 
 def run_without_prefect(options: RunOptions) -> RunSummary:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
@@ -68,7 +68,15 @@ class Settings(BaseSettings):
     fetch_processes: int = Field(
         1,
         ge=1,
-        description="Worker processes for the crawl (host groups); above 1 when it is CPU-bound.",
+        description="Host groups crawled at once by the processes or dask task runner.",
+    )
+    task_runner: Literal["threads", "processes", "dask"] = Field(
+        "threads",
+        description="Prefect task runner of the crawl: threads, processes or dask.",
+    )
+    dask_address: str | None = Field(
+        None,
+        description="Dask scheduler for the dask runner (tcp://host:8786); default a local one.",
     )
     keep_releases: int = Field(
         30, ge=1, description="Releases kept under published/; the one latest points to stays."
@@ -85,6 +93,22 @@ class Settings(BaseSettings):
     secret_params: list[str] = Field(
         default_factory=lambda: list(DEFAULT_SECRET_PARAMS),
         description="Query parameters redacted before anything is written or logged.",
+    )
+    writer_wait: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds a run waits for another writing run before it ends skipped.",
+    )
+    unhealthy_after: int = Field(
+        3, ge=1, description="Failed runs in a row after which a source is unhealthy."
+    )
+    notify_urls: list[SecretStr] = Field(
+        default_factory=list,
+        description="Apprise URLs notified of failed runs, unhealthy sources, matching calls.",
+    )
+    notify_keywords: list[str] = Field(
+        default_factory=list,
+        description="Words that make a new open call worth a notification (JSON list).",
     )
     kosis_api_key: SecretStr | None = Field(None, description="KOSIS OpenAPI key.")
     datagokr_service_key: SecretStr | None = Field(

@@ -1,6 +1,10 @@
-"""Shared fixtures: sources collected from the bundled SAMPLE replay pages, parsers fed bytes."""
+"""Shared fixtures: sources collected from the bundled SAMPLE replay pages, parsers fed bytes,
+and one Prefect server for every flow test of the session."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,10 @@ from sources.fetch.replay import ReplayStore
 from sources.registry import load_sources
 from tests.pages import SECRET_PARAMS
 
+# Before any test module imports Prefect (none of the imports above does): its home and the
+# quiet, offline environment for the session.
+configure_environment(Path(tempfile.mkdtemp(prefix="fez-tests-")))
+
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
@@ -22,6 +30,18 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("FEZ_WAREHOUSE_PATH", raising=False)
     configure_environment(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """The URL of one Prefect server for the whole session; flow tests run against it and
+    pass it to the ``fez`` processes they start (``PREFECT_API_URL``), so no test starts a
+    temporary server of its own."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()
 
 
 @pytest.fixture(scope="session")

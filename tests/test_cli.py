@@ -44,7 +44,8 @@ def test_data_dir_that_cannot_be_created_is_named(tmp_path, monkeypatch):
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_locked_warehouse_names_the_holder_and_writes_nothing(data_dir):
+def test_locked_warehouse_names_the_holder_and_writes_nothing(data_dir, prefect_api, monkeypatch):
+    monkeypatch.setenv("FEZ_WRITER_WAIT", "0")
     warehouse = data_dir / "warehouse.duckdb"
     data_dir.mkdir(parents=True)
     holder = subprocess.Popen(

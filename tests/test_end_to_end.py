@@ -14,8 +14,9 @@ FEZ = str(Path(sys.executable).parent / "fez")
 AS_OF = "2026-11-20"
 
 
-def _fez(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FEZ_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def _fez(*args: str, data_dir: Path, api: str) -> subprocess.CompletedProcess:
+    """``fez`` as a user runs it, against the session's Prefect server (``api``)."""
+    env = {**os.environ, "FEZ_DATA_DIR": str(data_dir), "COLUMNS": "200", "PREFECT_API_URL": api}
     env.pop("PREFECT_HOME", None)
     return subprocess.run(
         [FEZ, *args], env=env, capture_output=True, text=True, timeout=600, check=False
@@ -23,10 +24,10 @@ def _fez(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def replay_run(tmp_path_factory):
+def replay_run(tmp_path_factory, prefect_api):
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
     # The samples' calls are dated November 2026: statuses are computed for a day among them.
-    first = _fez("run", "--replay", "--as-of", AS_OF, data_dir=data_dir)
+    first = _fez("run", "--replay", "--as-of", AS_OF, data_dir=data_dir, api=prefect_api)
     return data_dir, first
 
 
@@ -120,9 +121,9 @@ def test_publishing_the_same_content_again_cuts_no_release(replay_run, monkeypat
     assert [p.name for p in (data_dir / "published" / "releases").iterdir()] == [latest]
 
 
-def test_second_replay_adds_no_rows(replay_run):
+def test_second_replay_adds_no_rows(replay_run, prefect_api):
     data_dir, _ = replay_run
-    second = _fez("fetch", "--replay", data_dir=data_dir)
+    second = _fez("fetch", "--replay", data_dir=data_dir, api=prefect_api)
     assert second.returncode == 0, second.stdout + second.stderr
     lines = [line for line in second.stdout.splitlines() if "gtp_business" in line]
     assert lines and lines[0].split("│")[5].strip() == "0"
@@ -148,18 +149,20 @@ def test_run_without_any_network_publishes_the_same_rows(tmp_path):
     assert 619310.0 in frame["value"].tolist()
 
 
-def test_sources_lists_health_after_a_run(replay_run):
+def test_sources_lists_health_after_a_run(replay_run, prefect_api):
     data_dir, _ = replay_run
-    result = _fez("sources", data_dir=data_dir)
+    result = _fez("sources", data_dir=data_dir, api=prefect_api)
     assert result.returncode == 0, result.stderr
     rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
     assert "│ ok " in rows["gtp_business"]
     assert "│ ok " in rows["kosis_population"]
 
 
-def test_reparse_rebuilds_the_same_records_from_the_archive_without_network(replay_run):
+def test_reparse_rebuilds_the_same_records_from_the_archive_without_network(
+    replay_run, prefect_api
+):
     data_dir, _ = replay_run
-    result = _fez("reparse", data_dir=data_dir)
+    result = _fez("reparse", data_dir=data_dir, api=prefect_api)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
     assert len(rows) >= 15

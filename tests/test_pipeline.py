@@ -1,14 +1,22 @@
-"""The flow's own decisions: where API keys come from, what a source's run status is, and
-how its crawl is spread over threads or worker processes."""
+"""The flow's own decisions: where API keys come from, what a source's run status is, that
+it guards its own run (one writer at a time, skipped when another writes) and what it tells
+the Prefect UI."""
 
-from concurrent.futures import ThreadPoolExecutor
+import contextvars
+import logging
+import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-import yaml
+from click.testing import CliRunner
+from prefect import task
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 import flows.pipeline as pipeline
+from flows.cli import app
+from flows.locking import run_lock
 from flows.settings import Settings
 from flows.warehouse import connect
 from sources.crawl import Collected
@@ -87,28 +95,128 @@ def test_a_changed_layout_marks_the_source_and_keeps_what_was_loaded(data_dir):
     assert status == ("layout_changed",)
 
 
-REPLAYED = ("gtp_business", "kitech_business", "kosis_population", "ecos_macro")
+ONE_SOURCE = {"steps": ("fetch",), "sources": ("kitech_business",), "replay": "samples"}
 
 
-def _collect_replay(processes: int, overlay, monkeypatch) -> dict[str, tuple[str | None, int]]:
-    monkeypatch.setenv("FEZ_FETCH_PROCESSES", str(processes))
-    options = pipeline.RunOptions(
-        steps=("fetch",), sources=REPLAYED, replay=pipeline.SAMPLES, sources_overlay=str(overlay)
-    )
-    with ThreadPoolExecutor(4) as pool:
-        results, _ = pipeline._collect_all(
-            lambda t, *a: pool.submit(t.fn, *a), options, Settings(_env_file=None), "r1"
+def _raw_counts(settings: Settings) -> tuple[int, int, int]:
+    con = connect(settings.warehouse)
+    try:
+        return con.execute(
+            "select (select count(*) from raw.announcements), "
+            "(select count(*) from raw.fetch_log), "
+            "(select count(distinct run_id) from raw.source_runs)"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+class _Waiting(logging.Handler):
+    """Counts the runs that said they wait for another writer."""
+
+    def __init__(self, expected: int) -> None:
+        super().__init__(logging.INFO)
+        self.expected, self.count, self.all_waiting = expected, 0, threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "waiting up to 300 s" in record.getMessage():
+            self.count += 1
+            if self.count >= self.expected:
+                self.all_waiting.set()
+
+
+def test_two_runs_started_together_take_turns_and_add_no_duplicates(data_dir, prefect_api):
+    """Both find a writer (held here until both wait), then run one after the other."""
+    states, waiting = [], _Waiting(expected=2)
+    logger = logging.getLogger("prefect.flow_runs")
+    logger.addHandler(waiting)
+
+    def start() -> None:
+        run = contextvars.copy_context().run
+        states.append(run(pipeline.pipeline, **ONE_SOURCE, return_state=True))
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    try:
+        with run_lock(Settings(_env_file=None).warehouse):
+            for thread in threads:
+                thread.start()
+            assert waiting.all_waiting.wait(120), "both runs wait for the writer"
+        for thread in threads:
+            thread.join()
+    finally:
+        logger.removeHandler(waiting)
+    assert [s.type.value for s in states] == ["COMPLETED", "COMPLETED"]
+    first, second = (s.result() for s in states)
+    assert first.sources[0].records == second.sources[0].records > 0
+    assert sorted(r.sources[0].new_records for r in (first, second))[0] == 0
+    announcements, _, runs = _raw_counts(Settings(_env_file=None))
+    assert announcements == first.sources[0].records
+    assert runs == 2
+
+
+def test_a_run_that_finds_another_writer_waits_then_ends_cancelled(
+    data_dir, prefect_api, monkeypatch, caplog
+):
+    monkeypatch.setenv("FEZ_WRITER_WAIT", "0.3")
+    settings = Settings(_env_file=None)
+    with run_lock(settings.warehouse):
+        state = pipeline.pipeline(**ONE_SOURCE, return_state=True)
+    assert state.is_cancelled()
+    assert state.message.startswith("skipped: another fez run (process ")
+    assert "(waited 0.3 s)" in state.message
+    assert not (data_dir / "raw").exists(), "nothing fetched while another run writes"
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning == state.message and "\n" not in warning
+
+
+def test_a_known_failure_ends_the_flow_failed_with_its_one_line(tmp_path, prefect_api, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("FEZ_DATA_DIR", str(blocker / "data"))
+    state = pipeline.pipeline(**ONE_SOURCE, return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith("cannot create the data dir")
+
+
+async def _artifacts(flow_run_id):
+    async with get_client() as client:
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
         )
-    return {r.spec.name: (r.skipped, len(r.collected.records)) for r in results}
+    return {a.key: a for a in found}
 
 
-def test_a_crawl_in_worker_processes_collects_what_threads_collect(data_dir, monkeypatch):
-    overlay = data_dir.parent / "no-waits.yaml"
-    overlay.write_text(
-        yaml.safe_dump({name: {"politeness": {"min_interval": 0}} for name in REPLAYED})
-    )
-    threads = _collect_replay(1, overlay, monkeypatch)
-    processes = _collect_replay(2, overlay, monkeypatch)
-    assert processes == threads
-    assert set(threads) == set(REPLAYED)
-    assert all(records for _, records in threads.values())
+def test_a_run_leaves_its_report_and_source_health_in_the_ui(data_dir, prefect_api):
+    import asyncio
+
+    state = pipeline.pipeline(**ONE_SOURCE, return_state=True)
+    summary = state.result()
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    report = artifacts["fez-run"].data
+    (source,) = summary.sources
+    assert f"| kitech_business | ok | {source.fetched} | {source.new_records} | 0 | " in report
+    assert "**Quality gate:** not run" in report
+    assert "**Release:** none" in report
+    health = artifacts["fez-source-health"]
+    assert artifacts["fez-source-health"].type == "table"
+    assert "kitech_business" in str(health.data) and "healthy" in str(health.data)
+
+
+@task(name="quality-gate")
+def _blocking_gate(settings: Settings) -> list[dict]:
+    return [{"suite": "fct_announcement", "critical": True, "success": False, "failed": ["x"]}]
+
+
+def test_a_blocked_release_ends_the_flow_run_failed_and_fez_prints_its_summary(
+    data_dir, prefect_api, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "check", _blocking_gate)
+    state = pipeline.pipeline(steps=("check", "publish"), return_state=True)
+    assert state.is_failed()
+    assert state.message == "the quality gate blocked the release: fct_announcement"
+    summary = state.result(raise_on_failure=False)
+    assert (summary.blocked, summary.release) == (["fct_announcement"], None)
+
+    result = CliRunner().invoke(app, ["publish"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "quality suite fct_announcement: failed" in result.output
+    assert "release blocked by fct_announcement" in result.output

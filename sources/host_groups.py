@@ -1,0 +1,67 @@
+"""Host groups: the unit of a crawl spread over worker processes or machines.
+
+A thread per source is plenty for real sites: they answer in tenths of a second and ask for
+a second between requests. A fast crawl of many hosts is CPU-bound instead (parsing and
+archiving hold Python's GIL), and a crawl of very many sources may outgrow one machine. Then
+Prefect's process or Dask task runner runs one task per host group: sources that share a host
+stay together, so that host's politeness gate still sees every request to it, and each group
+crawls with a fetcher of its own (its own session, robots cache and archive files: one per
+source and run, so no two workers write the same file). State updates come back
+uncommitted: the flow commits them once the records are stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from sources.crawl import Collected, collect_many
+from sources.fetch.client import Fetcher
+from sources.registry import SourceSpec
+
+FetcherOpener = Callable[[], Fetcher]
+"""Opens a fetcher in the worker; must pickle (a module-level function or a partial of one)."""
+
+
+def host_groups(specs: Sequence[SourceSpec], count: int) -> list[list[SourceSpec]]:
+    """At most ``count`` groups of sources, no host in two groups, as even in size as the
+    hosts allow (largest clusters first, each into the smallest group so far)."""
+    parent: dict[str, str] = {}
+
+    def root(host: str) -> str:
+        while parent.setdefault(host, host) != host:
+            host = parent[host]
+        return host
+
+    for spec in specs:
+        hosts = spec.hosts or [f"source:{spec.name}"]
+        for host in hosts[1:]:
+            parent[root(host)] = root(hosts[0])
+    clusters: dict[str, list[SourceSpec]] = {}
+    for spec in specs:
+        clusters.setdefault(root((spec.hosts or [f"source:{spec.name}"])[0]), []).append(spec)
+    groups: list[list[SourceSpec]] = [[] for _ in range(max(1, min(count, len(clusters))))]
+    for cluster in sorted(clusters.values(), key=len, reverse=True):
+        min(groups, key=len).extend(cluster)
+    return [group for group in groups if group]
+
+
+def crawl_group(
+    opener: FetcherOpener,
+    specs: Sequence[SourceSpec],
+    api_keys: Mapping[str, str | None],
+    full: bool,
+    concurrency: int,
+) -> dict[str, Collected]:
+    """In a worker: crawl one host group with a fetcher of its own, state left uncommitted."""
+    fetcher = opener()
+    fetcher.limit_concurrency(concurrency)
+    try:
+        return collect_many(specs, fetcher, api_keys, full=full, commit=False)
+    finally:
+        fetcher.close()
+
+
+def failed_group(specs: Sequence[SourceSpec], exc: BaseException) -> dict[str, Collected]:
+    """A group whose worker failed: the failure in each of its sources' errors."""
+    reason = f"crawl worker failed: {type(exc).__name__}: {exc}"
+    return {spec.name: Collected(spec.name, errors=[reason]) for spec in specs}
