@@ -42,6 +42,13 @@ BAD_SETTINGS = [
     ("FEZ_SECRET_PARAMS", "[1, 2]", "valid string"),
     ("FEZ_SECRET_PARAMS", '{"a": 1}', "valid list"),
     ("FEZ_USER_AGENT", "", "at least 1 character"),
+    ("FEZ_WRITER_WAIT", "-1", "greater than or equal to 0"),
+    ("FEZ_WRITER_WAIT", "a while", "valid number"),
+    ("FEZ_UNHEALTHY_AFTER", "0", "greater than or equal to 1"),
+    ("FEZ_UNHEALTHY_AFTER", "three", "valid integer"),
+    ("FEZ_TASK_RUNNER", "ray", "'threads', 'processes' or 'dask'"),
+    ("FEZ_NOTIFY_URLS", "slack://T/B/C", "not valid JSON"),
+    ("FEZ_NOTIFY_KEYWORDS", "수소", "not valid JSON"),
 ]
 
 
