@@ -149,7 +149,8 @@ def test_new_open_calls_match_the_keywords(data_dir):
         ]:
             con.execute(
                 "insert into raw.announcements (source, post_id, content_hash, url, title, "
-                "first_seen, last_seen, run_id) values ('gtp_business', ?, 'h', 'u', ?, ?, ?, 'r')",
+                "apply_rolling, apply_extended, first_seen, last_seen, run_id) "
+                "values ('gtp_business', ?, 'h', 'u', ?, false, false, ?, ?, 'r')",
                 [post, title, first_seen, first_seen],
             )
             con.execute(

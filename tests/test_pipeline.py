@@ -202,7 +202,7 @@ def test_a_run_leaves_its_report_and_source_health_in_the_ui(data_dir, prefect_a
 
 
 @task(name="quality-gate")
-def _blocking_gate(settings: Settings) -> list[dict]:
+def _blocking_gate(settings: Settings, run_id: str | None = None) -> list[dict]:
     return [{"suite": "fct_announcement", "critical": True, "success": False, "failed": ["x"]}]
 
 
