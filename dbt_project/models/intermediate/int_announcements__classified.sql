@@ -1,7 +1,10 @@
 -- Each announcement's category: the first rule of the `announcement_category_rules` seed (lowest
 -- priority number) whose keyword occurs in the rule's field while none of its `unless` words do
--- (case-insensitive); 'notice' when none matches. A change to the rules seed re-classifies every
--- announcement (the rules' hash is kept in each row).
+-- (case-insensitive); 'notice' when none matches. The field `head` is the title's last word once
+-- trailing brackets and generic words (공고, 안내, 긴급 …) are taken away, what the post is
+-- (…가입비 지원 (상시) → 지원, …설치 공사 긴급 공고 → 공사): one regex per post, not per rule.
+-- A change to the rules seed re-classifies every announcement (the rules' hash is kept in each
+-- row).
 {{
     config(
         materialized='incremental',
@@ -44,6 +47,15 @@ announcements as (
     select
         announcement_id,
         lower(title) as title_lower,
+        regexp_extract(
+            regexp_replace(
+                lower(title),
+                '(\s*[\(\[【<][^\)\]】>]*[\)\]】>]|\s+(공고|안내|알림|공지|재공고|정정공고|긴급|추가))+\s*$',
+                ''
+            ),
+            '(\S+)\s*$',
+            1
+        ) as head_lower,
         lower(body_text) as body_lower,
         lower(category_hint) as hint_lower,
         lower(period_evidence) as period_lower,
@@ -64,6 +76,7 @@ pairs as (
         rules.*,
         case rules.field
             when 'title' then announcements.title_lower
+            when 'head' then announcements.head_lower
             when 'body' then announcements.body_lower
             when 'category_hint' then announcements.hint_lower
             when 'period' then announcements.period_lower
