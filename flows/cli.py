@@ -451,11 +451,13 @@ def releases() -> None:
 def rollback(release: str) -> None:
     """Point `latest` back at RELEASE (atomically); the next run that changes content
     publishes a new release again."""
-    from flows.locking import run_lock
+    from flows.release.store import find_release
     from flows.release.store import rollback as rollback_to
+    from flows.run_context import run_context
 
     settings = _settings()
-    with run_lock(settings.warehouse):
+    find_release(settings.published_dir, release)
+    with run_context(settings):
         info = rollback_to(settings.published_dir, release)
     console.print(f"latest → release {info.release_id}")
 
@@ -510,7 +512,7 @@ def quarantine(source: str | None, rule: str | None, limit: int, release: bool) 
 
     settings = _settings()
     require_warehouse(settings.warehouse)
-    for line in show_quarantine(settings.warehouse, source, rule, limit, release):
+    for line in show_quarantine(settings, source, rule, limit, release):
         console.print(line, highlight=False, markup=False)
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
 from expectations.rows import validate_records
-from flows.locking import run_lock
+from flows.run_context import run_context
 from flows.runtime import new_run_id
+from flows.settings import Settings
 from flows.warehouse import WarehouseLockedError, connect, load_source, record_source_run
 
 # The status of a release in raw.source_runs: not a crawl, so it says nothing of a source's health.
@@ -89,11 +89,12 @@ def _record_type(declared: str | None, record: dict) -> str:
     return "observation" if "indicator_id" in record else "announcement"
 
 
-def release(warehouse: Path, source: str | None = None, rule: str | None = None) -> Released:
-    """Validate the held records again and load those that pass (under the run lock)."""
+def release(settings: Settings, source: str | None = None, rule: str | None = None) -> Released:
+    """Validate the held records again and load those that pass, inside a writing run's
+    context (writer lock with its bounded wait, signals honoured)."""
     outcome = Released(run_id=new_run_id())
-    with run_lock(warehouse):
-        con = connect(warehouse)
+    with run_context(settings):
+        con = connect(settings.warehouse)
         try:
             _release(con, outcome, source, rule)
         finally:
@@ -185,11 +186,12 @@ def format_held(records: list[Held], limit: int) -> list[str]:
 
 
 def show_quarantine(
-    warehouse: Path, source: str | None, rule: str | None, limit: int, release_them: bool
+    settings: Settings, source: str | None, rule: str | None, limit: int, release_them: bool
 ) -> list[str]:
     """What ``fez quarantine`` prints: the held records, or what a release did."""
+    warehouse = settings.warehouse
     if release_them:
-        done = release(warehouse, source, rule)
+        done = release(settings, source, rule)
         lines = [f"{s}  {r}  {n} loaded (run {done.run_id})" for (s, r), n in done.loaded.items()]
         lines += [f"{s}  {r}  {n} still failing" for (s, r), n in done.still_held.items()]
         if done.loaded:

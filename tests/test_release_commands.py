@@ -69,6 +69,24 @@ def test_rollback_switches_latest_and_rejects_an_unknown_release(published):
     assert latest_id(published) == "r1"
 
 
+def test_rollback_on_a_fresh_data_dir_says_so_and_writes_nothing(data_dir):
+    result = _invoke("rollback", "r1")
+    assert result.exit_code == 1
+    assert "no complete release r1 (latest releases: none)" in result.output
+    assert not data_dir.exists() or list(data_dir.iterdir()) == []
+
+
+def test_rollback_waits_for_a_writer_then_gives_up_in_one_line(published, monkeypatch):
+    from flows.locking import run_lock
+
+    monkeypatch.setenv("FEZ_WRITER_WAIT", "0")
+    with run_lock(published.parent / "warehouse.duckdb"):
+        result = _invoke("rollback", "r1")
+    assert result.exit_code == 1
+    assert "another fez run" in result.output and "Traceback" not in result.output
+    assert latest_id(published) == "r2"
+
+
 def test_query_reads_the_latest_release_by_dataset_name(published):
     result = _invoke("query", "--csv", "select region_code, name_ko from regions order by 1")
     assert result.exit_code == 0, result.output

@@ -77,15 +77,21 @@ def switch_latest(published: Path, release_id: str) -> None:
     os.replace(temporary, published / "latest")
 
 
-def rollback(published: Path, release_id: str) -> ReleaseInfo:
-    """Point ``latest`` back at an earlier complete release."""
+def find_release(published: Path, release_id: str) -> ReleaseInfo:
+    """The complete release ``release_id``; ``ReleaseNotFoundError`` naming the newest ones."""
     for info in list_releases(published):
         if info.release_id == release_id:
-            switch_latest(published, release_id)
-            info.is_latest = True
             return info
     known = ", ".join(i.release_id for i in list_releases(published)[-5:]) or "none"
     raise ReleaseNotFoundError(f"no complete release {release_id} (latest releases: {known})")
+
+
+def rollback(published: Path, release_id: str) -> ReleaseInfo:
+    """Point ``latest`` back at an earlier complete release."""
+    info = find_release(published, release_id)
+    switch_latest(published, release_id)
+    info.is_latest = True
+    return info
 
 
 def remove_leftovers(published: Path) -> list[str]:
