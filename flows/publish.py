@@ -49,6 +49,7 @@ from flows.release.store import (
     remove_leftovers,
     switch_latest,
 )
+from flows.site.offline_docs import make_dbt_docs_offline, make_gx_docs_offline
 
 KST = timezone(timedelta(hours=9))
 logger = logging.getLogger("fez")
@@ -307,9 +308,9 @@ def finish_release(
         )
         docs: dict[str, str] = {}
         if docs_dir is not None:
-            docs["dbt"] = link_docs(published, docs_dir, staging, "dbt")
+            docs["dbt"] = link_docs(published, docs_dir, staging, "dbt", make_dbt_docs_offline)
         if gx_docs_dir is not None:
-            docs["gx"] = link_docs(published, gx_docs_dir, staging, "gx")
+            docs["gx"] = link_docs(published, gx_docs_dir, staging, "gx", make_gx_docs_offline)
         manifest: dict[str, Any] = {
             "release_id": release_id,
             "published_at": created,

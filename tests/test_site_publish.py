@@ -10,6 +10,7 @@ import lxml.html
 
 from flows.publish import publish, site_builders
 from flows.release.datasets import DATASETS
+from flows.site.offline_docs import write_offline_docs
 from tests.site_release import SCRIPT_TITLE, make_release
 
 GX_PAGE = (
@@ -70,3 +71,20 @@ def test_a_published_release_carries_feeds_portal_and_offline_docs(tmp_path):
     assert "cloudfront" not in (latest / "docs" / "dbt" / "static_index.html").read_text()
     # the manifest's checksums cover what the builders wrote
     assert {"index.html", "feed.xml", "feeds/open-calls.xml"} <= set(manifest["sha256"])
+
+
+def test_docs_are_stored_offline_before_any_release_links_them(tmp_path):
+    con = duckdb.connect()
+    release = publish(
+        con,
+        tmp_path / "published",
+        "r1",
+        docs_dir=_dbt_site(tmp_path / "dbt_docs"),
+        gx_docs_dir=_gx_site(tmp_path / "gx_site"),
+        datasets=(),
+        builders=[],
+    )
+    # no site builder ran, yet the shared copies are finished: nothing is left to rewrite
+    assert write_offline_docs(release.path) == []
+    gx = release.path / "docs" / "gx"
+    assert 'src="_vendor/jquery-3.7.1/jquery.min.js"' in (gx / "index.html").read_text()

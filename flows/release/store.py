@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,9 +141,13 @@ def free_bytes(path: Path) -> int:
     return shutil.disk_usage(path).free
 
 
-def store_docs(published: Path, docs_dir: Path) -> str:
+def store_docs(
+    published: Path, docs_dir: Path, prepare: Callable[[Path], object] | None = None
+) -> str:
     """Copy a docs site into ``published/docs/<sha256 of its files>/`` unless that copy
-    exists already; returns the hash the release links to."""
+    exists already; returns the hash the release links to. ``prepare`` finishes the copy
+    before it becomes visible (the offline rewrite): the hash names the generated site, and
+    the same site always gives the same finished copy."""
     from flows.release.files import sha256_file
 
     files = sorted(p for p in docs_dir.rglob("*") if p.is_file())
@@ -155,17 +160,25 @@ def store_docs(published: Path, docs_dir: Path) -> str:
         staging.parent.mkdir(parents=True, exist_ok=True)
         try:
             shutil.copytree(docs_dir, staging)
+            if prepare is not None:
+                prepare(staging)
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return digest
 
 
-def link_docs(published: Path, docs_dir: Path, release: Path, name: str) -> str:
+def link_docs(
+    published: Path,
+    docs_dir: Path,
+    release: Path,
+    name: str,
+    prepare: Callable[[Path], object] | None = None,
+) -> str:
     """Store a docs site once (``store_docs``) and link it from the release being written as
     ``docs/<name>``; returns the hash to record under ``manifest["docs"][name]``, which keeps
     the site from being pruned while a release links it."""
-    digest = store_docs(published, docs_dir)
+    digest = store_docs(published, docs_dir, prepare)
     (release / "docs").mkdir(exist_ok=True)
     (release / "docs" / name).symlink_to(Path("..") / ".." / ".." / "docs" / digest)
     return digest
