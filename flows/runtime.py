@@ -6,6 +6,7 @@ Values already set by the user win, except where a default would phone home.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from datetime import UTC, datetime
@@ -25,12 +26,26 @@ QUIET_DEFAULTS = {
 }
 
 
+class TemporaryServerNotes(logging.Filter):
+    """Drops Prefect's own notes about its temporary server ("Starting temporary server on
+    …, see …", "Stopping temporary server"): start-up chatter of every local run that a
+    successful ``fez run`` must not show. Only records of the ``prefect`` logger itself below
+    WARNING; flow and task run logs (its child loggers) are untouched."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or "temporary server" not in record.getMessage()
+
+
 def configure_environment(data_dir: Path) -> None:
-    """Point Prefect's home into the data dir and switch off telemetry everywhere."""
+    """Point Prefect's home into the data dir, switch off telemetry everywhere and quiet
+    Prefect's temporary-server notes."""
     os.environ.setdefault("PREFECT_HOME", str(data_dir.absolute() / "prefect"))
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    prefect_logger = logging.getLogger("prefect")
+    if not any(isinstance(f, TemporaryServerNotes) for f in prefect_logger.filters):
+        prefect_logger.addFilter(TemporaryServerNotes())
 
 
 def prefect_api_reachable() -> bool:
