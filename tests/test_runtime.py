@@ -35,7 +35,7 @@ def test_temporary_server_notes_are_dropped_and_run_logs_kept(prefect_records):
     prefect.info("Starting temporary server on http://127.0.0.1:8172\nSee https://www.prefect.io")
     prefect.info("Stopping temporary server on http://127.0.0.1:8172")
     prefect.warning("temporary server did not start in time")
-    logging.getLogger("prefect.flow_runs").info("Beginning flow run 'x' for flow 'fez-pipeline'")
+    logging.getLogger("prefect.fez_tests").info("Beginning flow run 'x' for flow 'fez-pipeline'")
 
     assert prefect_records.messages == [
         "temporary server did not start in time",
