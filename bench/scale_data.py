@@ -2,7 +2,9 @@
 
 Announcements: boards of the zone's institutions, sequential post ids, titles built from the
 words the classifier looks for, posted dates over ten years, a third with a 접수기간 in the
-body and a third with the period from the source; 5 % of posts have an edited second version.
+body (its period filled in as the parser's period reader gives it) and a third with the period
+from the source, one in fifty rolling (상시 접수); 5 % of posts have an edited second version,
+marked extended.
 Observations: monthly figures for 270 시군구-like codes (the seeded zone regions among them),
 120 KOSIS-like indicators and the industrial complexes' figures, January 2000 onwards.
 ``add_day`` appends one more day: new posts, edits, and a new month of some tables.
@@ -77,9 +79,18 @@ def announcements_sql(first: int, count: int, day0: datetime, days: int, run_id:
         d as posted_date,
         '기업지원팀' as department,
         null as category_hint,
-        case when i % 3 = 1 then timezone('Asia/Seoul', d + interval 3 day) end as apply_start,
-        case when i % 3 = 1 then timezone('Asia/Seoul', d + interval 30 day + interval 18 hour) end
-            as apply_end,
+        case when i % 3 = 1 then timezone('Asia/Seoul', d + interval 3 day)
+            when i % 3 = 2 then timezone('Asia/Seoul', d + interval 2 day) end as apply_start,
+        case when i % 3 = 1 then timezone('Asia/Seoul', d + interval 30 day + interval 18 hour)
+            when i % 3 = 2 then timezone('Asia/Seoul', d + interval 21 day) end as apply_end,
+        i % 50 = 7 as apply_rolling,
+        version = 2 as apply_extended,
+        case when i % 3 = 2
+            then '접수기간: ' || strftime(d + interval 2 day, '%Y.%m.%d') || ' ~ '
+                || strftime(d + interval 20 day, '%Y.%m.%d')
+            when i % 50 = 7 then '상시 접수' end as period_evidence,
+        case when i % 3 = 1 then 'field' when i % 3 = 2 then 'body' end as period_origin,
+        title as programme_title,
         null as status_hint,
         case when i % 3 = 2
             then '접수기간: ' || strftime(d + interval 2 day, '%Y.%m.%d') || ' ~ '
