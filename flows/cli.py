@@ -135,6 +135,8 @@ def _print_summary(summary, published_dir: Path) -> None:
         for s in summary.sources:
             if s.message:
                 console.print(f"  {s.source}: {s.message}", highlight=False)
+    if summary.nothing_new:
+        console.print("nothing new: warehouse and release unchanged (dbt build and gate skipped)")
     if summary.dbt_nodes:
         console.print(f"dbt build: {summary.dbt_nodes} nodes passed")
     stale = [(name, status) for name, status, _ in summary.freshness if status not in {"pass"}]

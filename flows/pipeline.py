@@ -45,6 +45,13 @@ from prefect.task_runners import TaskRunner
 
 from expectations.rows import validate_records
 from flows import notify
+from flows.build_marks import (
+    BuildMark,
+    as_of_moment,
+    mark_build,
+    project_hash,
+    unchanged_since_build,
+)
 from flows.health import FAILED_STATUSES, SourceHealth, source_health
 from flows.locking import RunLockedError
 from flows.run_context import DataDirError, run_context
@@ -109,6 +116,7 @@ class RunSummary:
     blocked: list[str] = field(default_factory=list)
     release_new: bool = False
     health: list[SourceHealth] = field(default_factory=list)
+    nothing_new: bool = False
 
     @property
     def unhealthy(self) -> list[str]:
@@ -541,18 +549,27 @@ def _steps(
         summary.sources = call(load_results, results, settings, run_id)
         if fetcher is not None and fetcher.state is not None:
             fetcher.state.commit(u for r in results for u in r.collected.state_updates)
-    if "transform" in options.steps:
+    moment = as_of_moment(options.as_of or settings.as_of)
+    gated_build = {"transform", "check"} <= set(options.steps)
+    if gated_build and unchanged_since_build(settings.warehouse, options.scope, moment):
+        summary.nothing_new = True
+        _logger().info("nothing new: warehouse and release unchanged (dbt and the gate skipped)")
+    loaded_before = datetime.now(UTC)
+    if "transform" in options.steps and not summary.nothing_new:
         as_of = options.as_of or settings.as_of
         summary.dbt_nodes, summary.freshness = call(
             transform, settings, run_id, as_of, options.scope
         )
     if summary.sources or "transform" in options.steps:
         summary.quarantined = call(count_quarantined, settings, run_id)
-    if "check" in options.steps:
+    if "check" in options.steps and not summary.nothing_new:
         summary.quality = call(check, settings, run_id if summary.sources else None)
         summary.blocked = [
             q["suite"] for q in summary.quality if q["critical"] and not q["success"]
         ]
+        if gated_build and not summary.blocked:
+            mark = BuildMark(run_id, options.scope, moment, loaded_before, project_hash())
+            mark_build(settings.warehouse, mark)
     con = connect(settings.warehouse)
     try:
         summary.health = list(source_health(con, settings.unhealthy_after).values())
