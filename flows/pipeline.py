@@ -61,7 +61,7 @@ from flows.settings import Settings
 from flows.task_runners import group_task_runner, workers_report_here
 from flows.transform import PIPELINE_BUILD, DbtFailedError, run_dbt
 from flows.warehouse import WarehouseLockedError, connect, load_source, record_source_run
-from sources.crawl import Collected, collect, collect_curated
+from sources.crawl import Collected, all_unchanged, collect, collect_curated
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor, declared_secret_params
 from sources.fetch.replay import open_replay
@@ -232,6 +232,8 @@ def _status(result: SourceResult) -> tuple[str, str]:
         return "partial", collected.errors[0]
     if collected.no_data and not collected.records:
         return "no_data", f"the source has no data for {len(collected.no_data)} request(s)"
+    if collected.fetches and not collected.records and all_unchanged(collected):
+        return "ok", "unchanged: every answer is the one parsed last run (not parsed again)"
     return "ok", ""
 
 

@@ -70,6 +70,13 @@ class Collected:
     removed: list[dict[str, Any]] = field(default_factory=list)
 
 
+def all_unchanged(collected: Collected) -> bool:
+    """Whether every answer of the source's own requests was the one parsed last run (same
+    sha256 or a 304), so nothing was parsed, validated or loaded again."""
+    own = [f for f in collected.fetches if f.request.kind != "robots" and f.outcome != "redirect"]
+    return bool(own) and all(f.not_modified for f in own)
+
+
 def _fill(value: str, api_key: str | None) -> str:
     return value.replace("{api_key}", api_key or "") if "{api_key}" in value else value
 

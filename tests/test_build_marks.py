@@ -112,3 +112,28 @@ def test_a_rerun_on_the_samples_skips_dbt_the_gate_and_the_release(data_dir, mon
     assert second.nothing_new and builds == [] and second.quality == []
     assert (second.release, second.release_new) == (first.release, False)
     assert sum(s.new_records for s in second.sources) == 0
+    assert all(s.records == 0 and s.message.startswith("unchanged") for s in second.sources)
+
+
+def test_answers_are_parsed_again_after_a_failed_load_and_with_full(data_dir, monkeypatch):
+    from flows import pipeline
+    from flows.pipeline import SAMPLES, RunOptions, run_without_prefect
+
+    overlay = data_dir.parent / "no-waits.yaml"
+    overlay.write_text(json.dumps({"gtp_business": {"politeness": {"min_interval": 0}}}))
+    options = RunOptions(("fetch",), ("gtp_business",), SAMPLES, str(overlay))
+    load_source = pipeline.load_source
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "load_source", broken)
+    with pytest.raises(OSError):
+        run_without_prefect(options)
+    monkeypatch.setattr(pipeline, "load_source", load_source)
+    after_failure = run_without_prefect(options).sources[0]
+    assert after_failure.records == after_failure.new_records > 0
+    again = run_without_prefect(options).sources[0]
+    assert (again.records, again.message[:9]) == (0, "unchanged")
+    full = RunOptions(("fetch",), ("gtp_business",), SAMPLES, str(overlay), full=True)
+    assert run_without_prefect(full).sources[0].records == after_failure.records

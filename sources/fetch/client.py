@@ -203,7 +203,7 @@ class Fetcher:
         self.policy = policy
         self.redactor = redactor
         self.live = not isinstance(session.get_adapter("http://"), ReplayAdapter)
-        self.state = state if self.live else None
+        self.state = state
         self.scheduler = HostScheduler(policy.max_concurrency)
         self.guard = HostGuard(check_addresses=self.live)
         self.robots = RobotsCache()
@@ -562,7 +562,9 @@ def open_fetcher(
     params = [*settings.secret_params, *declared_secret_params(specs or [])]
     redactor = redactor or Redactor(params, settings.secret_values())
     policy = FetchPolicy.from_settings(settings)
-    state = None if replay is not None else FetchState.in_data_dir(settings.data_dir)
+    # A replay keeps its own state: an answer replayed again is recognised by its sha256 and
+    # not re-parsed, as live; live state never mixes with a replay's.
+    state = FetchState.in_data_dir(settings.data_dir, replay=replay is not None)
     return Fetcher(
         build_session(policy, replay),
         WarcArchive(settings.raw_dir, run_id),

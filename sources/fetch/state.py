@@ -107,8 +107,9 @@ class FetchState:
         self._db.executescript(_SCHEMA)
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> FetchState:
-        return cls(data_dir / "state" / "fetch_state.sqlite")
+    def in_data_dir(cls, data_dir: Path, replay: bool = False) -> FetchState:
+        name = "replay_state.sqlite" if replay else "fetch_state.sqlite"
+        return cls(data_dir / "state" / name)
 
     def validators(self, request_key: str) -> Validators | None:
         with self._lock:
