@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from flows.release.datasets import DATASETS
+from flows.release.files import FORMATS
 from flows.site.charts import Series, line_chart
 from flows.site.feeds import OPEN_CALL_COLUMNS
 from flows.site.release import (
@@ -33,17 +35,7 @@ from flows.site.release import (
 )
 
 ZONE_CITY = "41270"  # Ansan-si: the zone's charts show it and its districts
-DOWNLOAD_FORMATS = ("parquet", "csv", "json")
-DATASET_ORDER = (
-    "announcements",
-    "open_calls",
-    "indicator_observations",
-    "zone_monthly",
-    "industrial_complex_monthly",
-    "institutions",
-    "regions",
-    "indicators",
-)
+DATASET_ORDER = tuple(dataset.name for dataset in DATASETS)
 SERIES_COLUMNS = ("indicator_id", "month", "value", "unit")
 # Where a docs site sits in a release: publish links each as docs/<name> (the manifest
 # records the stored copy's hash under docs/<name>); older releases held dbt's in docs/.
@@ -83,7 +75,7 @@ def _catalog(release: ReleaseView) -> list[dict[str, Any]]:
     for name in names:
         files = [
             {"format": fmt, "href": f"{name}.{fmt}", "size": _size(release.path / f"{name}.{fmt}")}
-            for fmt in DOWNLOAD_FORMATS
+            for fmt in FORMATS
             if (release.path / f"{name}.{fmt}").is_file()
         ]
         state = states.get(name)
