@@ -1,27 +1,14 @@
-"""A run's counts and its exit code: robots.txt is nobody's fetch, a record met twice in one
-run is one new record, a source with nothing archived is an error, not ok."""
-
-from datetime import UTC, datetime
+"""A run's counts and its exit code: robots.txt is nobody's fetch, a source with nothing
+archived is an error, not ok (a record met twice in one run: tests/test_warehouse.py)."""
 
 import pytest
 
-from expectations.rows import validate_records
 from flows import exit_codes
 from flows.pipeline import _pages_fetched
-from flows.warehouse import connect, load_source
 from sources.crawl import collect
 from sources.reparse import reparse_archive
 from tests.fetch_helpers import board_spec, fetcher, serve_pages
 from tests.httpserver import Reply, local_servers
-
-POST = {
-    "source": "gtp_business",
-    "institution": "gtp",
-    "post_id": "172330",
-    "url": "https://pms.gtp.or.kr/web/business/webBusinessView.do?b_idx=172330",
-    "title": "2026년 입주기업 기술사업화 지원사업 공고",
-    "fetch_id": "f1",
-}
 
 
 def _crawl_in_order(tmp_path, server, names: list[str]) -> dict[str, int]:
@@ -41,33 +28,6 @@ def test_a_shared_hosts_robots_txt_is_credited_to_no_source(tmp_path):
         second = _crawl_in_order(tmp_path, server, ["board_b", "board_a"])
         assert len(server.seen("/robots.txt")) == 2  # once per run, by whichever asked first
     assert first == second == {"board_a": 2, "board_b": 2}
-
-
-def _load(con, records, run_id):
-    validated = validate_records("announcement", records)
-    return load_source(
-        con,
-        run_id=run_id,
-        record_type="announcement",
-        good=validated.good,
-        quarantined=validated.quarantined,
-        fetch_rows=[],
-        loaded_at=datetime.now(UTC),
-    )
-
-
-@pytest.fixture
-def con(tmp_path):
-    connection = connect(tmp_path / "w.duckdb")
-    yield connection
-    connection.close()
-
-
-def test_a_record_met_twice_in_one_run_is_one_new_record(con):
-    edited = {**POST, "title": POST["title"] + " (수정)", "fetch_id": "f2"}
-    assert _load(con, [POST, POST, edited], "r1") == 1
-    assert _load(con, [POST, POST, edited], "r2") == 0
-    assert con.execute("select count(*) from raw.announcements").fetchone()[0] == 2
 
 
 def test_reparse_reports_a_source_with_nothing_archived_as_an_error(tmp_path):

@@ -90,3 +90,10 @@ def test_failed_load_leaves_nothing_half_written(con):
             loaded_at=datetime.now(UTC),
         )
     assert con.execute("select count(*) from raw.announcements").fetchone()[0] == 0
+
+
+def test_a_record_met_twice_in_one_run_is_one_new_record(con):
+    edited = {**POST, "title": POST["title"] + " (수정)", "fetch_id": "f2"}
+    assert _load(con, [POST, POST, edited]) == 1
+    assert _load(con, [POST, POST, edited], run_id="r2") == 0
+    assert con.execute("select count(*) from raw.announcements").fetchone()[0] == 2
