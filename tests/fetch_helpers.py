@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sources.fetch.archive import StoredExchange, WarcArchive, read_exchanges, warc_files
 from sources.fetch.client import Fetcher, FetchPolicy, build_session
 from sources.fetch.redact import Redactor
@@ -124,3 +126,21 @@ def board_page(ids: Iterable[int], next_page: int | None = None) -> str:
         f'<table class="t01"><tbody>{rows}</tbody></table>'
         f'<div class="paging">{paging}</div></body></html>'
     )
+
+
+def write_overlay(tmp_path: Path, **sources: dict) -> Path:
+    """An overlay file (``--sources-overlay``) of ``{source: {field: value}}``."""
+    path = tmp_path / "overlay.yaml"
+    path.write_text(yaml.safe_dump(sources), encoding="utf-8")
+    return path
+
+
+def on_server(server: LocalServer, path: str = "/board", **fields: Any) -> dict:
+    """Overlay fields pointing a board at the local server, without waits between requests."""
+    return {
+        "hosts": [server.netloc],
+        "allow_private_hosts": True,
+        "politeness": {"min_interval": 0},
+        "requests": [{"url": server.url(path)}],
+        **fields,
+    }

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from flows import exit_codes
 from flows.cli import app
+from tests.fetch_helpers import on_server, write_overlay
 from tests.httpserver import Reply, html, local_servers
 
 TEXT = {"Content-Type": "text/plain"}
@@ -109,23 +110,6 @@ def test_probe_reads_an_unverified_board_with_the_generic_reader(data_dir, tmp_p
     assert "confidence" in result.output
 
 
-def _overlay(tmp_path: Path, **sources: dict) -> Path:
-    path = tmp_path / "overlay.yaml"
-    path.write_text(yaml.safe_dump(sources))
-    return path
-
-
-def _on_server(server, path: str = "/board", **fields) -> dict:
-    """Overlay fields pointing a board at the local server, without waits between requests."""
-    return {
-        "hosts": [server.netloc],
-        "allow_private_hosts": True,
-        "politeness": {"min_interval": 0},
-        "requests": [{"url": server.url(path)}],
-        **fields,
-    }
-
-
 @pytest.fixture
 def without_prefect(monkeypatch):
     """Run the flow's steps without Prefect's temporary server (the same steps, faster)."""
@@ -140,7 +124,7 @@ def test_a_fetch_whose_sources_fail_finishes_the_others_then_exits_non_zero(
     data_dir, tmp_path, without_prefect, sources, code
 ):
     with local_servers(1) as (server,):
-        overlay = _overlay(tmp_path, gtp_business=_on_server(server, "/gone"))
+        overlay = write_overlay(tmp_path, gtp_business=on_server(server, "/gone"))
         args = ["fetch", "--sources-overlay", str(overlay)]
         result = CliRunner().invoke(app, [*args, *(a for s in sources for a in ("-s", s))])
     assert result.exit_code == code, result.output
@@ -154,7 +138,7 @@ def test_a_fetch_whose_sources_fail_finishes_the_others_then_exits_non_zero(
 def test_probe_exits_1_when_robots_txt_keeps_the_page_closed(data_dir, tmp_path):
     with local_servers(1) as (server,):
         server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /\n", TEXT))
-        overlay = _overlay(tmp_path, gtp_business=_on_server(server))
+        overlay = write_overlay(tmp_path, gtp_business=on_server(server))
         result = CliRunner().invoke(app, ["probe", "gtp_business", "--sources-overlay", overlay])
     assert result.exit_code == exit_codes.FAILED, result.output
     assert "robots.txt" in result.output
@@ -166,7 +150,7 @@ def test_record_without_any_answer_exits_1_and_keeps_the_earlier_bundle(data_dir
     (earlier / "manifest.yaml").write_text("- {method: GET, url: 'https://x.invalid/'}\n")
     with local_servers(1) as (server,):
         # The request's host is not declared: it is refused before anything is sent.
-        overlay = _overlay(tmp_path, gtp_business=_on_server(server, hosts=["pms.gtp.or.kr"]))
+        overlay = write_overlay(tmp_path, gtp_business=on_server(server, hosts=["pms.gtp.or.kr"]))
         result = CliRunner().invoke(
             app,
             ["record", "-s", "gtp_business", "--out", str(tmp_path / "bundle"), "--overwrite",

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 import flows.pipeline as pipeline
@@ -15,6 +14,7 @@ from flows.cli import app
 from flows.health import source_health
 from flows.settings import Settings
 from flows.warehouse import connect, record_source_run
+from tests.fetch_helpers import on_server, write_overlay
 from tests.httpserver import Reply, html, local_servers
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
@@ -71,19 +71,7 @@ def _broken_board_overlay(tmp_path, server) -> str:
     server.route(
         "/board", lambda seen: html(f"<html><body><p>maintenance #{next(served)}</p></body></html>")
     )
-    overlay = tmp_path / "broken.yaml"
-    overlay.write_text(
-        yaml.safe_dump(
-            {
-                "gtp_business": {
-                    "hosts": [server.netloc],
-                    "allow_private_hosts": True,
-                    "requests": [{"url": server.url("/board")}],
-                    "politeness": {"min_interval": 0},
-                }
-            }
-        )
-    )
+    overlay = write_overlay(tmp_path, gtp_business=on_server(server))
     return str(overlay)
 
 

@@ -12,12 +12,12 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 from flows.locking import RunLock, RunLockedError, run_lock
 from flows.run_context import DataDirError, run_context
 from flows.settings import Settings
 from flows.warehouse import WarehouseLockedError
+from tests.fetch_helpers import write_overlay
 from tests.httpserver import html, local_servers
 
 FEZ = str(Path(sys.executable).parent / "fez")
@@ -133,18 +133,12 @@ def test_a_signal_mid_fetch_stops_the_run_and_releases_the_lock(
 
     with local_servers(1) as (server,):
         server.route("/board", hold)
-        overlay = tmp_path / "overlay.yaml"
-        overlay.write_text(
-            yaml.safe_dump(
-                {
-                    "gtp_business": {
-                        "hosts": [server.netloc],
-                        "allow_private_hosts": True,
-                        "requests": [{"url": server.url("/board")}],
-                    }
-                }
-            )
-        )
+        board = {
+            "hosts": [server.netloc],
+            "allow_private_hosts": True,
+            "requests": [{"url": server.url("/board")}],
+        }
+        overlay = write_overlay(tmp_path, gtp_business=board)
         env = {**os.environ, "PREFECT_API_URL": prefect_api, "COLUMNS": "200"}
         process = subprocess.Popen(
             [FEZ, "fetch", "-s", "gtp_business", "--sources-overlay", str(overlay)],
