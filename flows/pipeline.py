@@ -338,19 +338,14 @@ def transform(
 
 def _marts_exist(settings: Settings) -> bool:
     """Whether every published mart exists: a scoped build needs the others built once."""
-    from flows.publish import PUBLISHED_TABLES
+    from flows.preflight import existing_relations
+    from flows.release.datasets import DATASETS
 
     con = connect(settings.warehouse)
     try:
-        names = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+        return {d.relation for d in DATASETS} <= existing_relations(con)
     finally:
         con.close()
-    return set(PUBLISHED_TABLES.values()) <= names
 
 
 @task(name="quarantine-counts", cache_policy=NO_CACHE)

@@ -28,6 +28,12 @@ def require_warehouse(warehouse: Path) -> None:
         raise NotReadyError(f"no warehouse yet at {warehouse}: run `fez run` first")
 
 
+def existing_relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every table and view of the warehouse as ``schema.name``."""
+    rows = con.execute("select table_schema, table_name from information_schema.tables")
+    return {f"{schema}.{name}" for schema, name in rows.fetchall()}
+
+
 def require_relations(warehouse: Path, relations: Iterable[str]) -> None:
     """The marts (``schema.table``) must be built; a warehouse busy with a run is not judged
     here (the run lock answers for it)."""
@@ -37,12 +43,7 @@ def require_relations(warehouse: Path, relations: Iterable[str]) -> None:
     except duckdb.Error:
         return
     with con:
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+        present = existing_relations(con)
     missing = [r for r in relations if r not in present]
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""

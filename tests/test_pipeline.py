@@ -230,3 +230,16 @@ def test_a_blocked_release_ends_the_flow_run_failed_and_fez_prints_its_summary(
     assert result.exit_code == 1
     assert "quality suite fct_announcement: failed" in result.output
     assert "release blocked by fct_announcement" in result.output
+
+
+def test_a_scoped_build_sees_whether_every_published_mart_was_built_once(data_dir):
+    from flows.release.datasets import DATASETS
+
+    settings = Settings()
+    connect(settings.warehouse).close()
+    assert not pipeline._marts_exist(settings)  # first build: the whole project
+    con = connect(settings.warehouse)
+    for dataset in DATASETS:
+        con.execute(f"create table {dataset.relation} (id integer)")
+    con.close()
+    assert pipeline._marts_exist(settings)
