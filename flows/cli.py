@@ -6,6 +6,7 @@ after the environment that keeps them quiet and offline is in place.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -24,6 +25,7 @@ from flows import exit_codes
 from flows.run_context import check_data_dir
 from flows.runtime import configure_environment, prefect_api_reachable
 from flows.settings import InvalidSettingError, Settings
+from flows.temporary_server import import_while_starting, start_temporary_server
 
 # Logs of scheduled runs are read later in wide viewers: do not squeeze the run table to 80
 # columns when the output is not a terminal.
@@ -166,6 +168,10 @@ def _print_summary(summary, published_dir: Path) -> None:
         )
 
 
+STEP_MODULES = (("transform", "dbt.cli.main"), ("check", "great_expectations"))
+"""The heavy module each step imports, warmed while Prefect's temporary server starts."""
+
+
 def _run(
     steps: list[str],
     sources: tuple[str, ...] = (),
@@ -182,7 +188,11 @@ def _run(
     # The flow checks the data dir itself; checked here too because Prefect's temporary
     # server keeps its home there and would fail to start with a less helpful message.
     check_data_dir(settings)
+    orchestrated = prefect_api_reachable()
+    server = start_temporary_server() if orchestrated else None
     from flows.pipeline import RunOptions, RunSummary, pipeline, run_without_prefect
+
+    import_while_starting(server, [m for step, m in STEP_MODULES if step in steps])
 
     options = RunOptions(
         steps=tuple(steps),
@@ -193,7 +203,7 @@ def _run(
         as_of=as_of.date() if as_of else None,
     )
     with console.status(f"Running {' → '.join(steps)} …"):
-        if prefect_api_reachable():
+        if orchestrated:
             # A blocked release ends the flow run Failed, carrying the summary to print.
             state = pipeline(**asdict(options), return_state=True)
             summary = state.result(raise_on_failure=False)
@@ -207,6 +217,9 @@ def _run(
             logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
             summary = run_without_prefect(options)
     _print_summary(summary, settings.published_dir)
+    # Everything this process built (dbt's manifest, Prefect's clients, the gate's context) is
+    # garbage now; the interpreter's final collection would walk it for seconds before exit.
+    gc.freeze()
     if summary.blocked:
         sys.exit(exit_codes.FAILED)
     sys.exit(exit_codes.for_sources(s.status for s in summary.sources))

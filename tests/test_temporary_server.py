@@ -1,0 +1,73 @@
+"""Prefect's temporary server, started before a command's imports when no API is configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from flows.temporary_server import import_while_starting, start_temporary_server
+
+FEZ = str(Path(sys.executable).parent / "fez")
+
+
+class _Starting:
+    """A server start that finishes after ``polls`` looks at ``ready``."""
+
+    def __init__(self, polls: int) -> None:
+        self.polls = polls
+        self.waited = False
+
+    @property
+    def ready(self) -> bool:
+        self.polls -= 1
+        return self.polls < 0
+
+    def wait(self) -> None:
+        self.waited = True
+
+
+def test_modules_are_imported_in_order_only_while_the_server_starts(monkeypatch):
+    imported: list[str] = []
+    monkeypatch.setattr("importlib.import_module", imported.append)
+    server = _Starting(polls=1)
+    import_while_starting(server, ["first", "second", "third"])
+    assert imported == ["first"]
+    assert server.waited
+
+
+def test_no_server_is_started_when_an_api_is_configured(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert start_temporary_server() is None
+
+
+def _servers_of(prefect_home: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if "prefect.server.api.server:create_app" not in (process.info["cmdline"] or []):
+                continue
+            if process.environ().get("PREFECT_HOME") == str(prefect_home):
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_a_command_without_an_api_runs_on_its_own_temporary_server_and_stops_it(tmp_path):
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"FEZ_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    result = subprocess.run(
+        [FEZ, "fetch", "--replay", "-s", "fez_survey"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "fez_survey" in result.stdout and "Traceback" not in output
+    assert "temporary server" not in output
+    assert (data_dir / "prefect" / "prefect.db").is_file(), "the run's history is in its data dir"
+    assert _servers_of(data_dir / "prefect") == []
