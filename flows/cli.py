@@ -6,6 +6,7 @@ after the environment that keeps them quiet and offline is in place.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -22,10 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from flows import exit_codes
-from flows.run_context import check_data_dir
-from flows.runtime import configure_environment, prefect_api_reachable
+from flows.runtime import check_data_dir, configure_environment, prefect_api_reachable
 from flows.settings import InvalidSettingError, Settings
-from flows.temporary_server import import_while_starting, start_temporary_server
+from flows.temporary_server import TemporaryServer, import_while_starting, launch_temporary_server
 
 # Logs of scheduled runs are read later in wide viewers: do not squeeze the run table to 80
 # columns when the output is not a terminal.
@@ -61,7 +61,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from flows.locking import RunLockedError
     from flows.preflight import NotReadyError
     from flows.release.store import PublishError
-    from flows.run_context import DataDirError, RunInterrupted
+    from flows.run_context import RunInterrupted
+    from flows.runtime import DataDirError
     from flows.transform import DbtFailedError
     from flows.warehouse import WarehouseLockedError
     from sources.record import BundleExistsError
@@ -187,13 +188,12 @@ def _run(
     check_ready(settings, steps, replay)
     # The flow checks the data dir itself; checked here too because Prefect's temporary
     # server keeps its home there and would fail to start with a less helpful message.
-    check_data_dir(settings)
+    check_data_dir(settings.data_dir)
     orchestrated = prefect_api_reachable()
-    server = start_temporary_server() if orchestrated else None
-    from flows.pipeline import RunOptions, RunSummary, pipeline, run_without_prefect
+    server = launch_temporary_server() if orchestrated else None
+    from flows.pipeline import RunOptions
 
     import_while_starting(server, [m for step, m in STEP_MODULES if step in steps])
-
     options = RunOptions(
         steps=tuple(steps),
         sources=sources,
@@ -203,19 +203,7 @@ def _run(
         as_of=as_of.date() if as_of else None,
     )
     with console.status(f"Running {' → '.join(steps)} …"):
-        if orchestrated:
-            # A blocked release ends the flow run Failed, carrying the summary to print.
-            state = pipeline(**asdict(options), return_state=True)
-            summary = state.result(raise_on_failure=False)
-            if not isinstance(summary, RunSummary):
-                state.result()  # raises why the run ended without a summary
-        else:
-            err_console.print(
-                "note: no Prefect API and no loopback network for a temporary server; "
-                "running without Prefect orchestration (no run history)"
-            )
-            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-            summary = run_without_prefect(options)
+        summary = _orchestrated(options, server) if orchestrated else _unorchestrated(options)
     _print_summary(summary, settings.published_dir)
     # Everything this process built (dbt's manifest, Prefect's clients, the gate's context) is
     # garbage now; the interpreter's final collection would walk it for seconds before exit.
@@ -223,6 +211,30 @@ def _run(
     if summary.blocked:
         sys.exit(exit_codes.FAILED)
     sys.exit(exit_codes.for_sources(s.status for s in summary.sources))
+
+
+def _orchestrated(options, server: TemporaryServer | None):
+    """The run as a Prefect flow run, on the configured API or the temporary server."""
+    from flows.pipeline import RunSummary, pipeline
+
+    with server.serving() if server else contextlib.nullcontext():
+        # A blocked release ends the flow run Failed, carrying the summary to print.
+        state = pipeline(**asdict(options), return_state=True)
+        summary = state.result(raise_on_failure=False)
+        if not isinstance(summary, RunSummary):
+            state.result()  # raises why the run ended without a summary
+    return summary
+
+
+def _unorchestrated(options):
+    from flows.pipeline import run_without_prefect
+
+    err_console.print(
+        "note: no Prefect API and no loopback network for a temporary server; "
+        "running without Prefect orchestration (no run history)"
+    )
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    return run_without_prefect(options)
 
 
 source_option = click.option(
@@ -312,7 +324,7 @@ def record(
 
     settings = _settings()
     specs = select_sources(load_sources(overlay), list(sources))
-    check_data_dir(settings)
+    check_data_dir(settings.data_dir)
     keys = {}
     for spec in specs:
         if spec.api_key and missing_key_message(spec, settings) is None:
@@ -375,7 +387,7 @@ def probe(source: str, overlay: Path | None) -> None:
     missing = missing_key_message(spec, settings)
     if missing:
         raise FezError(missing, exit_codes.USAGE)
-    check_data_dir(settings)
+    check_data_dir(settings.data_dir)
     api_key = getattr(settings, spec.api_key).get_secret_value() if spec.api_key else None
     fetcher = open_fetcher(settings, new_run_id())
     try:

@@ -54,9 +54,9 @@ from flows.build_marks import (
 )
 from flows.health import FAILED_STATUSES, SourceHealth, source_health
 from flows.locking import RunLockedError
-from flows.run_context import DataDirError, run_context
+from flows.run_context import run_context
 from flows.run_report import count_changed, create_artifacts
-from flows.runtime import new_run_id
+from flows.runtime import DataDirError, new_run_id
 from flows.settings import Settings
 from flows.task_runners import group_task_runner, workers_report_here
 from flows.transform import PIPELINE_BUILD, DbtFailedError, run_dbt

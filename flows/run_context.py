@@ -31,17 +31,13 @@ from prefect import get_run_logger
 from prefect.exceptions import MissingContextError, TerminationSignal
 
 from flows.locking import POLL_SECONDS, RunLock
-from flows.runtime import configure_environment
+from flows.runtime import check_data_dir, configure_environment
 from flows.settings import Settings
 
 EXIT_GRACE = 10.0
 HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 log = logging.getLogger("fez")
-
-
-class DataDirError(RuntimeError):
-    """The data dir cannot be created or written."""
 
 
 class RunInterrupted(TerminationSignal):
@@ -64,16 +60,6 @@ def _run_log() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except MissingContextError:
         return log
-
-
-def check_data_dir(settings: Settings) -> None:
-    data_dir = settings.data_dir.absolute()
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataDirError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
-    if not os.access(data_dir, os.W_OK):
-        raise DataDirError(f"the data dir {data_dir} is not writable (set FEZ_DATA_DIR)")
 
 
 def check_warehouse(settings: Settings) -> None:
@@ -115,7 +101,7 @@ def run_context(
     ``wait`` overrides ``FEZ_WRITER_WAIT`` (seconds to wait for another writer)."""
     settings = settings or Settings()
     configure_environment(settings.data_dir)
-    check_data_dir(settings)
+    check_data_dir(settings.data_dir)
     wait = settings.writer_wait if wait is None else wait
     deadline = time.monotonic() + wait
     lock = RunLock(settings.warehouse)

@@ -26,6 +26,21 @@ QUIET_DEFAULTS = {
 }
 
 
+class DataDirError(RuntimeError):
+    """The data dir cannot be created or written."""
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """Create the data dir if needed; raise ``DataDirError`` naming why it cannot be used."""
+    data_dir = data_dir.absolute()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(f"cannot create the data dir {data_dir}: {exc.strerror}") from None
+    if not os.access(data_dir, os.W_OK):
+        raise DataDirError(f"the data dir {data_dir} is not writable (set FEZ_DATA_DIR)")
+
+
 class TemporaryServerNotes(logging.Filter):
     """Drops Prefect's own notes about its temporary server ("Starting temporary server on
     …, see …", "Stopping temporary server"): start-up chatter of every local run that a

@@ -1,68 +1,159 @@
-"""Prefect's temporary API server, started before a command's own imports instead of after.
+"""Prefect's temporary API server for a ``fez`` command run without ``PREFECT_API_URL``,
+launched first thing instead of when the first flow call needs it.
 
-Without ``PREFECT_API_URL`` Prefect starts a temporary server the first time a flow needs
-the API: only once this process has imported the pipeline, and the server then spends its
-own seconds importing and, on a fresh data dir, migrating its database. Started first, in
-the background, the server's start-up runs on one core while this process imports what the
-run needs on the other; the flow then finds Prefect's (single) temporary server running and
-uses it as it would have. While it waits, the process imports the modules its run will need
-next (dbt's runner, Great Expectations), in that order, and stops as soon as the server is
-up, so a run that finds the server quickly pays nothing extra.
+Prefect launches its temporary server (uvicorn serving its API app with its temporary-server
+flags) the first time a flow needs the API: only after this process has imported Prefect,
+the pipeline and Prefect's whole server app, and the server then spends seconds of its own
+importing and, on a fresh data dir, migrating its database. Launched here with the same
+command, before those imports, the server's start-up runs on one core while this process
+imports what the run needs on the other. The flow runs with it as its ``PREFECT_API_URL``
+(worker processes of the run report to it too); it keeps its database in ``PREFECT_HOME``
+(inside the data dir) and is stopped when the process exits, as Prefect stops its own.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
+import importlib.util
 import os
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Sequence
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+SERVER_APP = "prefect.server.api.server:create_app"
+# Prefect's own settings for its temporary server: no UI, only the services it needs.
+TEMPORARY_SERVER_ENV = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+}
+PORT_TAKEN = 3  # uvicorn's exit status when its port was taken meanwhile
+POLL_SECONDS = 0.1
+STOP_SECONDS = 5.0
 
 
-class TemporaryServerStart:
-    """A temporary server starting in a background thread; ``wait`` until it serves."""
+class TemporaryServerError(RuntimeError):
+    """Prefect's temporary server did not start."""
 
-    def __init__(self) -> None:
-        from prefect.server.api.server import SubprocessASGIServer
 
-        self._server = SubprocessASGIServer()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, name="fez-prefect-server", daemon=True)
-        self._thread.start()
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
 
-    def _start(self) -> None:
-        try:
-            self._server.start()
-        except BaseException as exc:  # re-raised in the caller's thread by wait()
-            self._error = exc
+
+def _site_packages() -> str:
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None and spec.origin is not None
+    return str(Path(spec.origin).parents[1])
+
+
+class TemporaryServer:
+    """The server process, launched at once; ``wait`` until it answers its health check."""
+
+    def __init__(self, startup_timeout: float) -> None:
+        self.port = _free_port()
+        self.startup_timeout = startup_timeout
+        self.process = self._launch()
+        atexit.register(self.stop)
+        self._error: TemporaryServerError | None = None
+        self._started = threading.Thread(target=self._await_health, daemon=True)
+        self._started.start()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
 
     @property
     def ready(self) -> bool:
-        return not self._thread.is_alive()
+        return not self._started.is_alive()
+
+    def _launch(self) -> subprocess.Popen:
+        command = [
+            sys.executable, "-m", "uvicorn", "--app-dir", _site_packages(),
+            "--factory", SERVER_APP, "--host", "127.0.0.1", "--port", str(self.port),
+            "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+        return subprocess.Popen(command, env={**os.environ, **TEMPORARY_SERVER_ENV})
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
+                return answer.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _await_health(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            status = self.process.poll()
+            if status == PORT_TAKEN:
+                self.port = _free_port()
+                self.process = self._launch()
+            elif status is not None:
+                self._error = TemporaryServerError(
+                    f"Prefect's temporary server exited with status {status} while starting"
+                )
+                return
+            elif self._healthy():
+                return
+            time.sleep(POLL_SECONDS)
+        self._error = TemporaryServerError(
+            f"Prefect's temporary server did not answer within {self.startup_timeout:.0f} s "
+            "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"
+        )
 
     def wait(self) -> None:
-        self._thread.join()
+        """Block until the server serves; raise ``TemporaryServerError`` if it never will."""
+        self._started.join()
         if self._error is not None:
+            self.stop()
             raise self._error
 
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """Point Prefect at this server for the block, once it serves. Stopped at exit, after
+        Prefect's log and event workers (registered later) have sent what they hold."""
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-def start_temporary_server() -> TemporaryServerStart | None:
-    """Start Prefect's temporary server now when this process would use one, else ``None``.
-    Call it once the quiet environment is in place: it imports Prefect."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+        self.wait()
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+            yield
 
-    if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def launch_temporary_server() -> TemporaryServer | None:
+    """Launch the temporary server when this process would need one (no ``PREFECT_API_URL``
+    and temporary servers allowed), before Prefect is imported; else ``None``."""
+    if os.environ.get("PREFECT_API_URL"):
         return None
-    if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+    allowed = os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "true").lower()
+    if allowed not in {"1", "true", "yes", "on"}:
         return None
-    return TemporaryServerStart()
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
+    return TemporaryServer(timeout)
 
 
-def import_while_starting(server: TemporaryServerStart | None, modules: Sequence[str]) -> None:
-    """Import ``modules`` in order while ``server`` is still starting; then wait for it."""
+def import_while_starting(server: TemporaryServer | None, modules: Sequence[str]) -> None:
+    """Import ``modules`` in order while ``server`` is still starting; stop once it serves."""
     if server is None:
         return
     for module in modules:
         if server.ready:
-            break
+            return
         importlib.import_module(module)
-    server.wait()

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from flows.locking import RunLock, RunLockedError, run_lock
-from flows.run_context import DataDirError, run_context
+from flows.run_context import run_context
+from flows.runtime import DataDirError
 from flows.settings import Settings
 from flows.warehouse import WarehouseLockedError
 from tests.fetch_helpers import write_overlay

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psutil
 
-from flows.temporary_server import import_while_starting, start_temporary_server
+from flows.temporary_server import import_while_starting, launch_temporary_server
 
 FEZ = str(Path(sys.executable).parent / "fez")
 
@@ -19,29 +19,23 @@ class _Starting:
 
     def __init__(self, polls: int) -> None:
         self.polls = polls
-        self.waited = False
 
     @property
     def ready(self) -> bool:
         self.polls -= 1
         return self.polls < 0
 
-    def wait(self) -> None:
-        self.waited = True
-
 
 def test_modules_are_imported_in_order_only_while_the_server_starts(monkeypatch):
     imported: list[str] = []
     monkeypatch.setattr("importlib.import_module", imported.append)
-    server = _Starting(polls=1)
-    import_while_starting(server, ["first", "second", "third"])
+    import_while_starting(_Starting(polls=1), ["first", "second", "third"])
     assert imported == ["first"]
-    assert server.waited
 
 
 def test_no_server_is_started_when_an_api_is_configured(monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
-    assert start_temporary_server() is None
+    assert launch_temporary_server() is None
 
 
 def _servers_of(prefect_home: Path) -> list[psutil.Process]:
