@@ -11,7 +11,7 @@ through ``run_context``, in this order:
 4. the warehouse opens: DuckDB's own lock is free, or freed before the same deadline (a run
    that let go of the writer lock may hold the file until its process exits);
 5. SIGTERM and SIGINT stop the run: the lock is released at once, the run unwinds with
-   ``RunInterrupted``, and a process that has not exited ``EXIT_GRACE`` seconds later (a
+   ``RunInterrupted``, and a process that has not exited ``FEZ_EXIT_GRACE`` seconds later (a
    thread stuck in a read) is ended.
 """
 
@@ -34,7 +34,6 @@ from flows.locking import POLL_SECONDS, RunLock
 from flows.runtime import check_data_dir, configure_environment
 from flows.settings import Settings
 
-EXIT_GRACE = 10.0
 HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 log = logging.getLogger("fez")
@@ -69,7 +68,7 @@ def check_warehouse(settings: Settings) -> None:
 
 
 @contextmanager
-def _stop_on_signals(lock: RunLock) -> Iterator[None]:
+def _stop_on_signals(lock: RunLock, grace: float) -> Iterator[None]:
     """Release ``lock`` and raise ``RunInterrupted`` on SIGTERM/SIGINT (main thread only:
     Python delivers signals there; a run in another thread keeps the process's handlers)."""
     if threading.current_thread() is not threading.main_thread():
@@ -79,7 +78,7 @@ def _stop_on_signals(lock: RunLock) -> Iterator[None]:
     def stop(signum: int, frame: FrameType | None) -> Any:
         lock.release()
         log.warning("%s: run stopped, the writer lock is released", signal.Signals(signum).name)
-        watchdog = threading.Timer(EXIT_GRACE, os._exit, (128 + signum,))
+        watchdog = threading.Timer(grace, os._exit, (128 + signum,))
         watchdog.daemon = True
         watchdog.start()
         raise RunInterrupted(signum)
@@ -105,7 +104,7 @@ def run_context(
     wait = settings.writer_wait if wait is None else wait
     deadline = time.monotonic() + wait
     lock = RunLock(settings.warehouse)
-    with _stop_on_signals(lock):
+    with _stop_on_signals(lock, settings.exit_grace):
         lock.acquire(wait, on_wait=_run_log().info)
         try:
             _wait_for_warehouse(settings, deadline)

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a run waits for another writing run before it ends skipped.",
     )
+    exit_grace: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds a stopped run (SIGTERM, SIGINT) has to end before it is ended.",
+    )
     unhealthy_after: int = Field(
         3, ge=1, description="Failed runs in a row after which a source is unhealthy."
     )

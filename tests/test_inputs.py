@@ -44,6 +44,8 @@ BAD_SETTINGS = [
     ("FEZ_USER_AGENT", "", "at least 1 character"),
     ("FEZ_WRITER_WAIT", "-1", "greater than or equal to 0"),
     ("FEZ_WRITER_WAIT", "a while", "valid number"),
+    ("FEZ_EXIT_GRACE", "0", "greater than 0"),
+    ("FEZ_EXIT_GRACE", "3600", "less than or equal to 600"),
     ("FEZ_UNHEALTHY_AFTER", "0", "greater than or equal to 1"),
     ("FEZ_UNHEALTHY_AFTER", "three", "valid integer"),
     ("FEZ_TASK_RUNNER", "ray", "'threads', 'processes' or 'dask'"),

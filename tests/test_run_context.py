@@ -124,7 +124,7 @@ def test_a_signal_mid_fetch_stops_the_run_and_releases_the_lock(
     signum, stuck, data_dir, prefect_api, tmp_path
 ):
     """The lock goes at once and the run says so in one line; a stuck request cannot hold
-    the process past ``EXIT_GRACE``."""
+    the process past ``FEZ_EXIT_GRACE``."""
     arrived, release = threading.Event(), threading.Event()
 
     def hold(seen):
@@ -141,6 +141,7 @@ def test_a_signal_mid_fetch_stops_the_run_and_releases_the_lock(
         }
         overlay = write_overlay(tmp_path, gtp_business=board)
         env = {**os.environ, "PREFECT_API_URL": prefect_api, "COLUMNS": "200"}
+        env["FEZ_EXIT_GRACE"] = "2"
         process = subprocess.Popen(
             [FEZ, "fetch", "-s", "gtp_business", "--sources-overlay", str(overlay)],
             env=env,
