@@ -123,6 +123,10 @@ class TemporaryServer:
         Prefect's log and event workers (registered later) have sent what they hold."""
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
+        if PREFECT_API_URL.value():  # a Prefect profile names a server: that one is used
+            self.stop()
+            yield
+            return
         self.wait()
         with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
             yield

@@ -65,3 +65,18 @@ def test_a_command_without_an_api_runs_on_its_own_temporary_server_and_stops_it(
     assert "temporary server" not in output
     assert (data_dir / "prefect" / "prefect.db").is_file(), "the run's history is in its data dir"
     assert _servers_of(data_dir / "prefect") == []
+
+
+def test_a_server_named_by_a_prefect_profile_is_used_and_the_temporary_one_stopped(
+    tmp_path, monkeypatch
+):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    server = launch_temporary_server()
+    assert server is not None
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+        with server.serving():
+            assert PREFECT_API_URL.value() == "http://127.0.0.1:4200/api"
+    assert server.process.poll() is not None
