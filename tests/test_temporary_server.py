@@ -76,7 +76,7 @@ def test_a_server_named_by_a_prefect_profile_is_used_and_the_temporary_one_stopp
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
     server = launch_temporary_server()
     assert server is not None
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
-        with server.serving():
-            assert PREFECT_API_URL.value() == "http://127.0.0.1:4200/api"
+    named = "http://127.0.0.1:4200/api"
+    with temporary_settings(updates={PREFECT_API_URL: named}), server.serving():
+        assert PREFECT_API_URL.value() == named
     assert server.process.poll() is not None
