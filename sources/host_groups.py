@@ -52,13 +52,21 @@ def crawl_group(
     full: bool,
     concurrency: int,
 ) -> dict[str, Collected]:
-    """In a worker: crawl one host group with a fetcher of its own, state left uncommitted."""
+    """In a worker: crawl one host group with a fetcher of its own, state left uncommitted.
+
+    The fetches come back without their bodies (their size and sha256 kept): the flow needs
+    only their ``fetch_log`` rows, the archive holds the bodies, and the result crosses a
+    process (or machine) boundary, pickled whole."""
     fetcher = opener()
     fetcher.limit_concurrency(concurrency)
     try:
-        return collect_many(specs, fetcher, api_keys, full=full, commit=False)
+        collected = collect_many(specs, fetcher, api_keys, full=full, commit=False)
     finally:
         fetcher.close()
+    for result in collected.values():
+        for fetch in result.fetches:
+            fetch.drop_body()
+    return collected
 
 
 def failed_group(specs: Sequence[SourceSpec], exc: BaseException) -> dict[str, Collected]:

@@ -99,6 +99,9 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
         name: [r["post_id"] for r in c.records] for name, c in threaded.items()
     }
     assert all(c.records and not c.errors for c in collected.values())
+    # Bodies stay in the workers' archives; each fetch_log row keeps their size and digest.
+    assert not any(f.body for c in collected.values() for f in c.fetches)
+    assert _answers(collected) == _answers(threaded)
     assert all(s.peak_in_flight == 1 for s in servers)
     # Arrival gaps at the server; the gate spaces the requests' starts 0.1 s apart.
     assert all(min(gaps(s.seen("/board"))) >= 0.08 for s in servers)
@@ -109,6 +112,11 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
     assert len(seen.post_ids) == 9
     state = fetcher(tmp_path / "groups", state=True).state
     assert state.seen_posts("board_0", seen.board) == set(), "left for the caller to commit"
+
+
+def _answers(collected: dict) -> dict:
+    rows = (f.log_row("run") for c in collected.values() for f in c.fetches)
+    return {r["url"]: (r["status"], r["bytes"], r["sha256"]) for r in rows}
 
 
 @flow(name="crawl-with-a-dying-worker")
