@@ -7,9 +7,10 @@ source; one request in flight per host; robots.txt obeyed. The crawl runs as a p
 with FEZ_TASK_RUNNER=processes and FEZ_FETCH_PROCESSES=2 does: one Prefect task per host
 group on Prefect's ProcessPoolTaskRunner (or prefect-dask's DaskTaskRunner on a local
 cluster), inside a flow run on Prefect's temporary server; the runner's workers are started
-before the clock (their start-up time is reported). The politeness bound is
-pages × min_interval: robots.txt goes first, and each page must wait one interval after the
-request before it.
+before the clock (their start-up time is reported). With ``--processes 1`` the parsers are
+imported before the clock, as ``load_sources`` has done before a run crawls. The politeness
+bound is pages × min_interval: robots.txt goes first, and each page must wait one interval
+after the request before it.
 
     uv run python bench/bench_fetch.py                 # both scenarios
     uv run python bench/bench_fetch.py --quick         # a short smoke run
