@@ -7,9 +7,10 @@ source; one request in flight per host; robots.txt obeyed. The crawl runs as a p
 with FEZ_TASK_RUNNER=processes and FEZ_FETCH_PROCESSES=2 does: one Prefect task per host
 group on Prefect's ProcessPoolTaskRunner (or prefect-dask's DaskTaskRunner on a local
 cluster), inside a flow run on Prefect's temporary server; the runner's workers are started
-before the clock (their start-up time is reported). The politeness bound is
-pages × min_interval: robots.txt goes first, and each page must wait one interval after the
-request before it.
+before the clock (their start-up time is reported). With ``--processes 1`` the parsers are
+imported before the clock, as ``load_sources`` has done before a run crawls. The politeness
+bound is pages × min_interval: robots.txt goes first, and each page must wait one interval
+after the request before it.
 
     uv run python bench/bench_fetch.py                 # both scenarios
     uv run python bench/bench_fetch.py --quick         # a short smoke run
@@ -136,18 +137,25 @@ def _open_fetcher(scenario: Scenario, data_dir: Path) -> Fetcher:
     return Fetcher(build_session(policy), archive, policy, Redactor(["serviceKey", "apiKey"]))
 
 
-@task(name="warm-worker")
-def _warm() -> None:
-    """Imports what a crawl task needs (the crawler, every parser), as a worker that has
-    crawled before has; long enough that each warm-up lands on a worker of its own."""
+def _import_parsers() -> None:
+    """Import every parser, as ``load_sources`` has before a pipeline run crawls (it checks
+    each source's options against its parser); the bench builds its sources directly."""
     import importlib
     import pkgutil
 
-    import flows.pipeline
     import sources.parsers
 
     for module in pkgutil.iter_modules(sources.parsers.__path__):
         importlib.import_module(f"sources.parsers.{module.name}")
+
+
+@task(name="warm-worker")
+def _warm() -> None:
+    """Imports what a crawl task needs (the crawler, every parser), as a worker that has
+    crawled before has; long enough that each warm-up lands on a worker of its own."""
+    import flows.pipeline
+
+    _import_parsers()
     assert flows.pipeline.collect_group
     time.sleep(1.0)
 
@@ -197,6 +205,7 @@ def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
     if processes > 1:
         collected, warm, wall = crawl_on_runner(specs, opener, kind, processes)
     else:
+        _import_parsers()
         kind, warm, started = "threads", 0.0, time.perf_counter()
         collected = collect_many(specs, opener(), commit=False)
         wall = time.perf_counter() - started

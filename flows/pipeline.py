@@ -65,7 +65,14 @@ from sources.crawl import Collected, all_unchanged, collect, collect_curated
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor, declared_secret_params
 from sources.fetch.replay import open_replay
-from sources.host_groups import FetcherOpener, crawl_group, failed_group, host_groups
+from sources.host_groups import (
+    FetcherOpener,
+    Packed,
+    crawl_group,
+    failed_group,
+    host_groups,
+    unpack,
+)
 from sources.keys import missing_key_message
 from sources.registry import SourceSpec, load_sources, select_sources
 from sources.reparse import reparse_archive
@@ -205,7 +212,7 @@ def collect_group(
     api_keys: dict[str, str | None],
     full: bool,
     concurrency: int,
-) -> list[SourceResult]:
+) -> Packed[list[SourceResult]]:
     """Crawl one host group with a fetcher of its own, on the process or Dask runner."""
     started = datetime.now(UTC)
     collected = crawl_group(opener, specs, api_keys, full, concurrency)
@@ -213,10 +220,12 @@ def collect_group(
         for error in result.errors:
             _logger().warning("%s: %s", name, error)
     finished = datetime.now(UTC)
-    return [
-        SourceResult(s, collected.get(s.name, Collected(s.name)), started, finished_at=finished)
-        for s in specs
-    ]
+    return Packed(
+        [
+            SourceResult(s, collected.get(s.name, Collected(s.name)), started, finished_at=finished)
+            for s in specs
+        ]
+    )
 
 
 def _status(result: SourceResult) -> tuple[str, str]:
@@ -500,7 +509,7 @@ def _collect_in_groups(
     ]
     for group, future in futures:
         try:
-            results += future.result()
+            results += unpack(future.result())
         except Exception as exc:
             for name, collected in failed_group(group, exc).items():
                 _logger().warning("%s: %s", name, collected.errors[0])

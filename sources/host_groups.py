@@ -12,7 +12,9 @@ uncommitted: the flow commits them once the records are stored.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Mapping, Sequence
+from typing import Generic, TypeVar
 
 from sources.crawl import Collected, collect_many
 from sources.fetch.client import Fetcher
@@ -20,6 +22,28 @@ from sources.registry import SourceSpec
 
 FetcherOpener = Callable[[], Fetcher]
 """Opens a fetcher in the worker; must pickle (a module-level function or a partial of one)."""
+
+T = TypeVar("T")
+
+
+class Packed(Generic[T]):
+    """A worker's result that pickles itself with Python's C pickler, and unpickles as the
+    value itself.
+
+    Prefect's process and Dask runners send a task's result with cloudpickle, whose pickler
+    calls back into Python for every dict, list and datetime: for a group's thousands of
+    records about three times the C pickler's time, spent after the crawl."""
+
+    def __init__(self, value: T):
+        self.value = value
+
+    def __reduce__(self):
+        return pickle.loads, (pickle.dumps(self.value, protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def unpack(result: Packed[T] | T) -> T:
+    """The value of a worker's result, also of one that never left the process."""
+    return result.value if isinstance(result, Packed) else result
 
 
 def host_groups(specs: Sequence[SourceSpec], count: int) -> list[list[SourceSpec]]:
@@ -52,13 +76,21 @@ def crawl_group(
     full: bool,
     concurrency: int,
 ) -> dict[str, Collected]:
-    """In a worker: crawl one host group with a fetcher of its own, state left uncommitted."""
+    """In a worker: crawl one host group with a fetcher of its own, state left uncommitted.
+
+    The fetches come back without their bodies (their size and sha256 kept): the flow needs
+    only their ``fetch_log`` rows, the archive holds the bodies, and the result crosses a
+    process (or machine) boundary, pickled whole."""
     fetcher = opener()
     fetcher.limit_concurrency(concurrency)
     try:
-        return collect_many(specs, fetcher, api_keys, full=full, commit=False)
+        collected = collect_many(specs, fetcher, api_keys, full=full, commit=False)
     finally:
         fetcher.close()
+    for result in collected.values():
+        for fetch in result.fetches:
+            fetch.drop_body()
+    return collected
 
 
 def failed_group(specs: Sequence[SourceSpec], exc: BaseException) -> dict[str, Collected]:

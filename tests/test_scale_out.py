@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import cloudpickle
 import pytest
 from prefect import flow
 from prefect.task_runners import ProcessPoolTaskRunner
@@ -17,7 +19,7 @@ from flows.task_runners import group_task_runner
 from sources.crawl import collect_many
 from sources.fetch.archive import warc_files
 from sources.fetch.state import SeenPosts
-from sources.host_groups import host_groups
+from sources.host_groups import Packed, host_groups, unpack
 from sources.registry import SourceSpec
 from tests.fetch_helpers import board_spec, fetcher, paged, serve_pages
 from tests.httpserver import gaps, local_servers
@@ -44,6 +46,14 @@ def test_sources_sharing_a_host_land_in_one_group():
 def test_there_are_never_more_groups_than_host_clusters():
     specs = [_spec("a", "one.example"), _spec("b", "one.example")]
     assert [len(g) for g in host_groups(specs, 4)] == [2]
+
+
+def test_a_packed_result_crosses_a_process_boundary_as_its_value():
+    kst = timezone(timedelta(hours=9), "KST")
+    records = [{"post_id": "1", "posted": datetime(2025, 10, 1, 9, tzinfo=kst), "files": []}]
+    assert cloudpickle.loads(cloudpickle.dumps(Packed(records))) == records
+    assert unpack(Packed(records)) == records, "a result that stayed in the process"
+    assert unpack(records) == records
 
 
 def test_the_setting_selects_prefects_runner(monkeypatch):
@@ -99,6 +109,9 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
         name: [r["post_id"] for r in c.records] for name, c in threaded.items()
     }
     assert all(c.records and not c.errors for c in collected.values())
+    # Bodies stay in the workers' archives; each fetch_log row keeps their size and digest.
+    assert not any(f.body for c in collected.values() for f in c.fetches)
+    assert _answers(collected) == _answers(threaded)
     assert all(s.peak_in_flight == 1 for s in servers)
     # Arrival gaps at the server; the gate spaces the requests' starts 0.1 s apart.
     assert all(min(gaps(s.seen("/board"))) >= 0.08 for s in servers)
@@ -109,6 +122,11 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
     assert len(seen.post_ids) == 9
     state = fetcher(tmp_path / "groups", state=True).state
     assert state.seen_posts("board_0", seen.board) == set(), "left for the caller to commit"
+
+
+def _answers(collected: dict) -> dict:
+    rows = (f.log_row("run") for c in collected.values() for f in c.fetches)
+    return {r["url"]: (r["status"], r["bytes"], r["sha256"]) for r in rows}
 
 
 @flow(name="crawl-with-a-dying-worker")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -70,7 +70,7 @@ class WarcArchive:
         self.run_id = run_id
         self._lock = threading.Lock()
         self._path_locks: dict[Path, threading.Lock] = {}
-        self._handles: dict[Path, BinaryIO] = {}
+        self._writers: dict[Path, WARCWriter] = {}
 
     def path_for(self, source: str, fetched_at: datetime) -> Path:
         return self.root / source / fetched_at.strftime("%Y-%m-%d") / f"{self.run_id}.warc.gz"
@@ -83,29 +83,28 @@ class WarcArchive:
                 lock = self._path_locks[path] = threading.Lock()
             return lock
 
-    def _handle(self, path: Path) -> BinaryIO:
+    def _writer(self, path: Path) -> WARCWriter:
         """The run's file, opened once for appending and kept open until ``close``."""
-        handle = self._handles.get(path)
-        if handle is None:
-            handle = self._handles[path] = path.open("ab")
-        return handle
+        writer = self._writers.get(path)
+        if writer is None:
+            writer = self._writers[path] = WARCWriter(path.open("ab"), gzip=True)
+        return writer
 
     def close(self) -> None:
         with self._lock:
-            for handle in self._handles.values():
-                handle.close()
-            self._handles.clear()
+            for writer in self._writers.values():
+                writer.out.close()
+            self._writers.clear()
 
     def write(self, source: str, exchange: ArchivedExchange) -> WarcLocation:
         path = self.path_for(source, exchange.fetched_at)
         with self._path_lock(path):
-            handle = self._handle(path)
-            writer = WARCWriter(handle, gzip=True)
-            offset = handle.tell()
+            writer = self._writer(path)
+            offset = writer.out.tell()
             main = self._main_record(writer, source, exchange)
             writer.write_record(main)
             writer.write_record(self._request_record(writer, exchange, main))
-            handle.flush()
+            writer.out.flush()
         return WarcLocation(path, offset)
 
     def _warc_headers(self, source: str, exchange: ArchivedExchange) -> dict[str, str]:

@@ -112,10 +112,26 @@ class FetchResult:
     retryable: bool = False
     validators: Validators | None = None
     history: list[FetchResult] = field(default_factory=list)
+    dropped: tuple[int, str | None] | None = None
+    """Size and sha256 of a body dropped by ``drop_body``."""
 
     @property
     def sha256(self) -> str | None:
+        if self.dropped is not None:
+            return self.dropped[1]
         return hashlib.sha256(self.body).hexdigest() if self.status is not None else None
+
+    @property
+    def size(self) -> int:
+        """The body's length in bytes, also once dropped."""
+        return self.dropped[0] if self.dropped is not None else len(self.body)
+
+    def drop_body(self) -> None:
+        """Forget the body, keeping its size and sha256 (the ``fetch_log`` row): a crawl
+        worker sends its results back without the bodies, which the archive holds."""
+        if self.dropped is None:
+            self.dropped = (self.size, self.sha256)
+            self.body = b""
 
     @property
     def ok(self) -> bool:
@@ -147,7 +163,7 @@ class FetchResult:
             "url": self.url,
             "fetched_at": self.fetched_at,
             "status": self.status,
-            "bytes": len(self.body),
+            "bytes": self.size,
             "sha256": self.sha256,
             "duration_ms": self.duration_ms,
             "error": self.error,
