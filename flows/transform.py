@@ -17,6 +17,19 @@ WAREHOUSE_VARIABLE = "FEZ_WAREHOUSE_PATH"
 # models' SQL against fixed inputs, not the data, so they run with the test suite
 # (`uv run pytest`), not in every production build.
 PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# The announcement branch of the dbt project: the nodes downstream of the raw announcements and
+# their removals, and their tests; nothing fed by the statistics sources. The seeds and the
+# models built from seeds alone are left as the last build made them: a run after a change of
+# the project builds everything (flows.build_marks.project_built).
+SCOPE_DBT_SELECT = {
+    "announcements": [
+        "--select",
+        "source:raw.announcements+",
+        "source:raw.announcement_removals+",
+        "--exclude",
+        "source:raw.observations*+",
+    ]
+}
 
 
 class DbtFailedError(RuntimeError):
