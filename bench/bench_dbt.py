@@ -18,12 +18,12 @@ starts from that copy. `--quick` uses a hundredth of the rows (no targets then).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.figures import Figure, save
@@ -33,41 +33,25 @@ from flows.transform import PIPELINE_BUILD, SCOPE_DBT_SELECT, run_dbt
 from flows.warehouse import connect
 
 
-def _results(data_dir: Path) -> list[dict]:
-    return json.loads((data_dir / "dbt" / "target" / "run_results.json").read_text())["results"]
+@dataclass
+class Build:
+    wall: float
+    seconds: dict[str, float]  # each node's execution time
+
+    def spent(self, *kinds: str) -> float:
+        """Seconds spent in nodes of these resource types (model, snapshot, test …)."""
+        return sum(t for node, t in self.seconds.items() if node.split(".")[0] in kinds)
+
+    def slowest(self, count: int = 6) -> str:
+        """The slowest nodes, to see where the time goes."""
+        nodes = sorted(self.seconds.items(), key=lambda item: -item[1])[:count]
+        return ", ".join(f"{node.split('.')[-1]} {t:.1f} s" for node, t in nodes)
 
 
-def _slowest(data_dir: Path, count: int = 6) -> str:
-    """The build's slowest nodes, to see where the time goes."""
-    results = sorted(_results(data_dir), key=lambda r: -r["execution_time"])[:count]
-    return ", ".join(
-        f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f} s" for r in results
-    )
-
-
-def _model_seconds(data_dir: Path) -> tuple[float, float]:
-    """Seconds spent in models (and snapshots) and in tests, from dbt's run_results.json."""
-    results = _results(data_dir)
-    models = sum(
-        r["execution_time"]
-        for r in results
-        if r["unique_id"].split(".")[0] in {"model", "snapshot"}
-    )
-    tests = sum(
-        r["execution_time"]
-        for r in results
-        if r["unique_id"].split(".")[0] in {"test", "unit_test"}
-    )
-    return models, tests
-
-
-def _build(
-    warehouse: Path, data_dir: Path, select: list[str] | None = None
-) -> tuple[float, float, float]:
+def _build(warehouse: Path, data_dir: Path, select: list[str] | None = None) -> Build:
     started = time.perf_counter()
-    run_dbt([*PIPELINE_BUILD, *(select or [])], warehouse, data_dir)
-    wall = time.perf_counter() - started
-    return (wall, *_model_seconds(data_dir))
+    outcome = run_dbt([*PIPELINE_BUILD, *(select or [])], warehouse, data_dir)
+    return Build(time.perf_counter() - started, outcome.seconds)
 
 
 def _daily_on_one_day_history(data_dir: Path) -> float:
@@ -87,7 +71,7 @@ def _daily_on_one_day_history(data_dir: Path) -> float:
     con = connect(warehouse)
     add_day(con, last, next_month)
     con.close()
-    return _build(warehouse, small_dir)[0]
+    return _build(warehouse, small_dir).wall
 
 
 def _gate(data_dir: Path) -> tuple[float, float]:
@@ -140,40 +124,42 @@ def main() -> None:
     print("repeated run re-uses the parse, as every pipeline run after the first does)")
 
     full = _build(warehouse, data_dir)
-    print(f"slowest in the full build: {_slowest(data_dir, 12)}")
+    print(f"slowest in the full build: {full.slowest(12)}")
     con = connect(warehouse)
     add_day(con, last, next_month)
     con.close()
     daily = _build(warehouse, data_dir)
-    print(f"slowest in the daily build: {_slowest(data_dir)}")
+    print(f"slowest in the daily build: {daily.slowest()}")
     hourly = []
     for hour in (1, 2):
         con = connect(warehouse)
         add_hour(con, last, hour)
         con.close()
         hourly.append(_build(warehouse, data_dir, SCOPE_DBT_SELECT["announcements"]))
-        nodes = len(_results(data_dir))
-        print(f"slowest in hourly build {hour} ({nodes} nodes): {_slowest(data_dir)}")
-    hour_wall = max(wall for wall, _, _ in hourly)
+        nodes = len(hourly[-1].seconds)
+        print(f"slowest in hourly build {hour} ({nodes} nodes): {hourly[-1].slowest()}")
+    hour_wall = max(build.wall for build in hourly)
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     one_day = _daily_on_one_day_history(data_dir)
     gate = None if args.no_gate else _gate(data_dir)
 
-    for name, (wall, models, tests) in (("full build", full), ("daily build", daily)):
+    for name, build in (("full build", full), ("daily build", daily)):
+        models, tests = build.spent("model", "snapshot"), build.spent("test")
+        wall = build.wall
         print(f"{name:16s} wall {wall:6.2f} s   models {models:6.2f} s   tests {tests:6.2f} s")
     print(f"daily build on one day of history: wall {one_day:.2f} s")
-    walls = ", ".join(f"{wall:.2f}" for wall, _, _ in hourly)
+    walls = ", ".join(f"{build.wall:.2f}" for build in hourly)
     print(f"hourly announcements builds: wall {walls} s")
     print(f"peak memory of the builds (RSS of this process): {peak_gib:.2f} GiB")
     if gate:
         print(f"quality gate (fez check): wall {gate[0]:.2f} s, peak {gate[1]:.2f} GiB")
     targets = scale == 1
     found = [
-        Figure("dbt full build: wall", full[0], "s", 30 if targets else None),
+        Figure("dbt full build: wall", full.wall, "s", 30 if targets else None),
         Figure("dbt builds: peak memory", peak_gib, "GiB", 3 if targets else None),
-        Figure("dbt daily build: wall", daily[0], "s"),
+        Figure("dbt daily build: wall", daily.wall, "s"),
         Figure(
-            "dbt daily build / same day on one-day history", daily[0] / one_day, "×",
+            "dbt daily build / same day on one-day history", daily.wall / one_day, "×",
             1.3 if targets else None,
         ),
         Figure(
