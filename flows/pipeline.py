@@ -49,6 +49,7 @@ from flows.build_marks import (
     BuildMark,
     as_of_moment,
     mark_build,
+    project_built,
     project_hash,
     unchanged_since_build,
 )
@@ -298,10 +299,14 @@ def transform(
     logger = _logger()
     os.environ["FEZ_RUN_ID"] = run_id
     command = list(PIPELINE_BUILD)
-    if scope in SCOPE_DBT_SELECT and _marts_exist(settings):
+    if scope in SCOPE_DBT_SELECT and _marts_exist(settings) and project_built(settings.warehouse):
         command += SCOPE_DBT_SELECT[scope]
     elif scope in SCOPE_DBT_SELECT:
-        logger.info("first build of the warehouse: building every model, not only %s", scope)
+        logger.info(
+            "first build of the warehouse or of a changed dbt project: building every model, "
+            "not only %s",
+            scope,
+        )
     try:
         if as_of:
             command += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
