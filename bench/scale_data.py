@@ -7,7 +7,9 @@ from the source, one in fifty rolling (상시 접수); 5 % of posts have an edit
 marked extended.
 Observations: monthly figures for 270 시군구-like codes (the seeded zone regions among them),
 120 KOSIS-like indicators and the industrial complexes' figures, January 2000 onwards.
-``add_day`` appends one more day: new posts, edits, and a new month of some tables.
+``add_day`` appends one more day: new posts, edits, and a new month of some tables;
+``add_hour`` one hour of an announcements run after it: new posts, posts seen again, edits of
+older posts and removals.
 """
 
 from __future__ import annotations
@@ -46,8 +48,17 @@ def _titles_sql() -> str:
     return f"(values {rows}) as titles(t, template)"
 
 
-def announcements_sql(first: int, count: int, day0: datetime, days: int, run_id: str) -> str:
-    """Posts first..first+count spread over `days` days from day0; 5 % get a second version."""
+def announcements_sql(
+    first: int,
+    count: int,
+    day0: datetime,
+    days: int,
+    run_id: str,
+    seen: timedelta = timedelta(hours=6),
+    edits: bool = True,
+) -> str:
+    """Posts first..first+count spread over `days` days from day0, seen `seen` after the start
+    of their day; with `edits`, 5 % get a second version a day later."""
     return f"""
     insert into raw.announcements by name
     with posts as (
@@ -68,7 +79,7 @@ def announcements_sql(first: int, count: int, day0: datetime, days: int, run_id:
     versions as (
         select *, 1 as version from posts
         union all
-        select *, 2 as version from posts where i % 20 = 0
+        select *, 2 as version from posts where {"true" if edits else "false"} and i % 20 = 0
     )
     select
         source, post_id,
@@ -97,8 +108,10 @@ def announcements_sql(first: int, count: int, day0: datetime, days: int, run_id:
                 || strftime(d + interval 20 day, '%Y.%m.%d') || chr(10) || '문의: 기업지원팀'
             else '자세한 내용은 첨부파일을 참고하시기 바랍니다.'
         end as body_text,
-        cast(d as timestamptz) + interval 6 hour + to_days(version - 1) as first_seen,
-        cast(d as timestamptz) + interval 6 hour + to_days(version - 1) as last_seen,
+        cast(d as timestamptz) + interval {int(seen.total_seconds())} second
+            + to_days(version - 1) as first_seen,
+        cast(d as timestamptz) + interval {int(seen.total_seconds())} second
+            + to_days(version - 1) as last_seen,
         'f-' || post_id as fetch_id,
         '{run_id}' as run_id
     from versions
@@ -188,4 +201,47 @@ def add_day(con: duckdb.DuckDBPyConnection, last: datetime, next_month: str) -> 
         "select distinct 'day', source, now(), now(), 'ok' from ("
         "select source from raw.announcements where run_id = 'day' union "
         "select source from raw.observations where run_id = 'day')"
+    )
+
+
+def add_hour(con: duckdb.DuckDBPyConnection, last: datetime, hour: int) -> None:
+    """Hour ``hour`` (1, 2 …) of the day after ``add_day``'s, as an hourly announcements run
+    loads it: 125 new posts; the boards' first pages seen again (the 240 newest posts); 6 older
+    posts edited (a new version) and 3 removed (tombstones in raw.announcement_removals)."""
+    run_id = f"hour-{hour}"
+    day = last + 2 * DAY
+    moment = day + timedelta(hours=6 + hour)
+    first = con.execute(
+        "select max(cast(post_id as bigint)) + 1 from raw.announcements"
+    ).fetchone()[0]
+    con.execute(
+        "update raw.announcements set last_seen = ?, run_id = ? where cast(post_id as bigint) >= ? "
+        "and first_seen = (select max(first_seen) from raw.announcements as newer "
+        "where newer.source = announcements.source and newer.post_id = announcements.post_id)",
+        [moment, run_id, first - 240],
+    )
+    con.execute(
+        announcements_sql(first, 125, day, 1, run_id, seen=timedelta(hours=6 + hour), edits=False)
+    )
+    low = first - 5000 - 10 * hour
+    older = f"cast(post_id as bigint) between {low} and {low + 9}"
+    con.execute(
+        "insert into raw.announcements by name select * replace ("
+        f"md5(post_id || '{run_id}') as content_hash, title || ' (정정)' as title, "
+        "? as first_seen, ? as last_seen, ? as run_id) "
+        f"from raw.announcements where {older} and cast(post_id as bigint) % 10 < 6 "
+        "qualify row_number() over (partition by source, post_id order by first_seen desc) = 1",
+        [moment, moment, run_id],
+    )
+    con.execute(
+        "insert into raw.announcement_removals by name "
+        "select distinct source, post_id, ? as removed_at, 'HTTP 404' as reason, "
+        "'f-removal' as fetch_id, ? as run_id "
+        f"from raw.announcements where {older} and cast(post_id as bigint) % 10 >= 7",
+        [moment, run_id],
+    )
+    con.execute(
+        "insert or replace into raw.source_runs (run_id, source, started_at, finished_at, status) "
+        "select distinct ?, source, now(), now(), 'ok' from raw.announcements where run_id = ?",
+        [run_id, run_id],
     )

@@ -143,6 +143,30 @@ def nothing_new(con: duckdb.DuckDBPyConnection, scope: str, as_of: datetime) -> 
         return False
 
 
+def built_with_this_project(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the last good build, of any scope, was of this dbt project. A scoped build
+    (``flows.transform.SCOPE_DBT_SELECT``) leaves the seeds and what is built from them alone,
+    so the first run after a change of the project builds all of it."""
+    try:
+        row = con.execute(
+            "select project_hash from raw.build_marks order by loaded_before desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return row is not None and row[0] == project_hash()
+
+
+def project_built(warehouse: Path) -> bool:
+    """``built_with_this_project`` on its own connection to the warehouse."""
+    from flows.warehouse import connect
+
+    con = connect(warehouse)
+    try:
+        return built_with_this_project(con)
+    finally:
+        con.close()
+
+
 def unchanged_since_build(warehouse: Path, scope: str, as_of: datetime) -> bool:
     """``nothing_new`` on its own connection to the warehouse (closed before dbt runs)."""
     from flows.warehouse import connect

@@ -49,6 +49,7 @@ from flows.build_marks import (
     BuildMark,
     as_of_moment,
     mark_build,
+    project_built,
     project_hash,
     unchanged_since_build,
 )
@@ -59,7 +60,7 @@ from flows.run_report import count_changed, create_artifacts
 from flows.runtime import DataDirError, new_run_id
 from flows.settings import Settings
 from flows.task_runners import group_task_runner, workers_report_here
-from flows.transform import PIPELINE_BUILD, DbtFailedError, run_dbt
+from flows.transform import PIPELINE_BUILD, SCOPE_DBT_SELECT, DbtFailedError, run_dbt
 from flows.warehouse import WarehouseLockedError, connect, load_source, record_source_run
 from sources.crawl import Collected, all_unchanged, collect, collect_curated
 from sources.fetch.client import Fetcher, open_fetcher
@@ -80,16 +81,6 @@ from sources.reparse import reparse_archive
 STEPS = ("fetch", "transform", "check", "publish")
 SCOPES = ("all", "announcements", "statistics")
 SCOPE_RECORD_TYPES = {"announcements": "announcement", "statistics": "observation"}
-# The announcement branch of the dbt project: every node downstream of the raw announcements
-# and what those nodes read (seeds, dimensions), but nothing fed by the statistics sources.
-SCOPE_DBT_SELECT = {
-    "announcements": [
-        "--select",
-        "@source:raw.announcements",
-        "--exclude",
-        "source:raw.observations*+",
-    ]
-}
 SOURCE_RUN_COLUMNS = ("source", "status", "fetched", "records", "new_records", "quarantined")
 SAMPLES = "samples"
 REPLAY_PLACEHOLDER_KEY = "replay-placeholder-key"
@@ -317,10 +308,14 @@ def transform(
     logger = _logger()
     os.environ["FEZ_RUN_ID"] = run_id
     command = list(PIPELINE_BUILD)
-    if scope in SCOPE_DBT_SELECT and _marts_exist(settings):
+    if scope in SCOPE_DBT_SELECT and _marts_exist(settings) and project_built(settings.warehouse):
         command += SCOPE_DBT_SELECT[scope]
     elif scope in SCOPE_DBT_SELECT:
-        logger.info("first build of the warehouse: building every model, not only %s", scope)
+        logger.info(
+            "first build of the warehouse or of a changed dbt project: building every model, "
+            "not only %s",
+            scope,
+        )
     try:
         if as_of:
             command += ["--vars", json.dumps({"as_of": as_of.isoformat()})]

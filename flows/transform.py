@@ -15,8 +15,23 @@ WAREHOUSE_VARIABLE = "FEZ_WAREHOUSE_PATH"
 
 # What a pipeline run builds: everything but the unit tests. As dbt advises, those check the
 # models' SQL against fixed inputs, not the data, so they run with the test suite
-# (`uv run pytest`), not in every production build.
-PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test"]
+# (`uv run pytest`), not in every production build. dbt's manifest.json and run_results.json
+# are not written (0.6 s a build: the manifest twice); each node's outcome and time come back
+# in `DbtOutcome`, and the published docs have their own manifest (`dbt docs generate`).
+PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test", "--no-write-json"]
+# The announcement branch of the dbt project: the nodes downstream of the raw announcements and
+# their removals, and their tests; nothing fed by the statistics sources. The seeds and the
+# models built from seeds alone are left as the last build made them: a run after a change of
+# the project builds everything (flows.build_marks.project_built).
+SCOPE_DBT_SELECT = {
+    "announcements": [
+        "--select",
+        "source:raw.announcements+",
+        "source:raw.announcement_removals+",
+        "--exclude",
+        "source:raw.observations*+",
+    ]
+}
 
 
 class DbtFailedError(RuntimeError):
@@ -31,6 +46,7 @@ class DbtOutcome:
     nodes: int
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # each node's execution time
 
 
 def run_dbt(
@@ -67,6 +83,7 @@ def run_dbt(
         outcome.nodes += 1
         status = str(node.status).lower()
         name = getattr(node.node, "unique_id", None) or getattr(node, "unique_id", "?")
+        outcome.seconds[name] = getattr(node, "execution_time", 0.0) or 0.0
         message = (node.message or "").strip().splitlines()[0] if node.message else status
         if status in {"error", "fail", "runtime error"}:
             outcome.failures.append(f"{name}: {message}")

@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
-from flows.build_marks import KST, BuildMark, as_of_moment, nothing_new, project_hash, record_build
+from flows.build_marks import (
+    KST,
+    BuildMark,
+    as_of_moment,
+    built_with_this_project,
+    nothing_new,
+    project_hash,
+    record_build,
+)
 
 BUILT = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 10:00 KST
 
@@ -93,6 +101,21 @@ def test_no_good_build_a_narrower_one_or_a_changed_project_means_build(con, monk
     assert nothing_new(con, "statistics", later)
     monkeypatch.setattr("flows.build_marks.project_hash", lambda: "another")
     assert not nothing_new(con, "statistics", later)
+
+
+def test_a_scoped_build_needs_the_last_good_build_to_be_of_this_project(con):
+    """The hourly build leaves the seeds alone: after a change of the project (a new category
+    rule, a new institution), the next run builds everything."""
+    assert built_with_this_project(con)
+    later = BUILT + timedelta(hours=1)
+    record_build(con, BuildMark("r4", "announcements", later, later, "an older project"))
+    assert not built_with_this_project(con)
+    record_build(con, BuildMark("r5", "all", later, later + timedelta(hours=1), project_hash()))
+    assert built_with_this_project(con)
+    con.execute("delete from raw.build_marks")
+    assert not built_with_this_project(con)
+    con.execute("drop table raw.build_marks")
+    assert not built_with_this_project(con)
 
 
 def test_a_rerun_on_the_samples_skips_dbt_the_gate_and_the_release(data_dir, monkeypatch):

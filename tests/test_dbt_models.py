@@ -14,7 +14,7 @@ import pytest
 
 from expectations.rows import validate_records
 from flows.dbt_extras import quarantine_counts, source_freshness
-from flows.transform import DbtFailedError, run_dbt
+from flows.transform import PIPELINE_BUILD, SCOPE_DBT_SELECT, DbtFailedError, run_dbt
 from flows.warehouse import connect, load_source
 from sources.parsers.periods import read_period
 
@@ -284,3 +284,41 @@ def test_a_removed_post_leaves_staging_the_marts_and_its_snapshot_version_ends(b
         "select count(*) from snapshots.announcement_versions "
         "where announcement_id = 'sample_board:103' and valid_to is not null",
     ) == [(1,)]
+
+
+def test_the_hourly_build_adds_a_version_only_for_a_change_or_a_removed_post_seen_again(
+    built: Path,
+):
+    """The snapshot compares only the posts staging wrote since its last version: a post seen
+    again unchanged and a rebuild with nothing new add no version; a removed post that comes
+    back (seen after its removal) has a current version again. Built as the hourly
+    announcements run builds (its scope's selection)."""
+    warehouse = built / "warehouse.duckdb"
+    hourly = [*PIPELINE_BUILD, *SCOPE_DBT_SELECT["announcements"], *VARS]
+    versions = (
+        "select announcement_id, valid_to is null from snapshots.announcement_versions "
+        "order by announcement_id, valid_from"
+    )
+    before = _query(warehouse, versions)
+    assert ("sample_board:103", False) in before and ("sample_board:103", True) not in before
+    con = connect(warehouse)
+    _load(con, "announcement", [ANNOUNCEMENTS[1]], "run-seen-again")
+    con.close()
+    run_dbt(hourly, warehouse, built)
+    run_dbt(hourly, warehouse, built)
+    assert _query(warehouse, versions) == before
+    con = connect(warehouse)
+    _load(con, "announcement", [ANNOUNCEMENTS[2]], "run-back")
+    con.close()
+    run_dbt(hourly, warehouse, built)
+    after = _query(warehouse, versions)
+    assert [v for v in after if v[0] == "sample_board:103"] == [
+        ("sample_board:103", False),
+        ("sample_board:103", True),
+    ]
+    assert [v for v in after if v[0] != "sample_board:103"] == [
+        v for v in before if v[0] != "sample_board:103"
+    ]
+    assert _query(warehouse, "select count(*) from fct_announcement where post_id = '103'") == [
+        (1,)
+    ]

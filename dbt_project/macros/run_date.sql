@@ -34,3 +34,17 @@
     {#- When this dbt invocation started (UTC): the `loaded_at` of every row it writes. -#}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
 {%- endmacro %}
+
+{% macro announcement_status(status_hint, as_of) -%}
+    {#- A post's status at `as_of` from its period (KST instants), rolling flag and the site's
+        own status hint. -#}
+    case
+        when {{ status_hint }} = 'closed' then 'closed'
+        when apply_end < {{ as_of }} then 'closed'
+        when apply_start > {{ as_of }} then 'upcoming'
+        when apply_end < {{ as_of }} + interval 3 day then 'closing_soon'
+        when apply_end is not null then 'open'
+        when apply_rolling then 'rolling'
+        else 'unknown'
+    end
+{%- endmacro %}

@@ -1,8 +1,10 @@
 -- One row per announcement (its latest version), classified, with its application period as
 -- the parser's period reader gave it (sources/parsers/periods.py; no dates are read here), the
 -- programme it belongs to and its status at the `as_of()` moment (KST). Incremental: new or
--- changed posts, the posts whose status moves with time (open, closing soon, upcoming, rolling),
--- every post when the category rules changed or when `as_of` goes back (a backfill).
+-- changed posts (read by the cursor, which the scans prune by), and the held posts whose status
+-- moves with time (open, closing soon, upcoming, rolling) with their status computed again from
+-- the held row; every post when the category rules changed or when `as_of` goes back (a
+-- backfill).
 {{
     config(
         materialized='incremental',
@@ -13,26 +15,34 @@
     )
 }}
 
+{#- Whether this build computes every post again, asked before it runs so that the queries
+    below stay plain filters on the new rows. -#}
+{%- set everything = not is_incremental() -%}
+{%- if is_incremental() and execute -%}
+    {%- set asked = run_query(
+        "select " ~ as_of() ~ " < (select max(status_as_of) from " ~ this ~ ")"
+        ~ " or (select max(rules_version) from " ~ ref('int_announcements__classified') ~ ")"
+        ~ " is distinct from (select max(category_rules_version) from " ~ this ~ ")"
+    ) -%}
+    {%- set everything = asked.columns[0].values()[0] is not false -%}
+{%- endif %}
+
 with
 
 classified as (
 
     select * from {{ ref('int_announcements__classified') }}
+    {% if not everything %}
+    where {{ incremental_cursor('last_seen_at') }}
+    {% endif %}
 
 ),
 
 announcements as (
 
     select * from {{ ref('stg_boards__announcements') }}
-    {% if is_incremental() %}
+    {% if not everything %}
     where {{ incremental_cursor('last_seen_at') }}
-        or announcement_id in (
-            select announcement_id from {{ this }}
-            where status in ('open', 'closing_soon', 'upcoming', 'rolling')
-        )
-        or {{ as_of() }} < (select max(status_as_of) from {{ this }})
-        or (select max(rules_version) from classified)
-            is distinct from (select max(category_rules_version) from {{ this }})
     {% endif %}
 
 ),
@@ -83,15 +93,7 @@ final as (
         period_origin,
         period_evidence,
         deadline_date,
-        case
-            when status_hint = 'closed' then 'closed'
-            when apply_end < status_as_of then 'closed'
-            when apply_start > status_as_of then 'upcoming'
-            when apply_end < status_as_of + interval 3 day then 'closing_soon'
-            when apply_end is not null then 'open'
-            when apply_rolling then 'rolling'
-            else 'unknown'
-        end as status,
+        {{ announcement_status('status_hint', 'status_as_of') }} as status,
         status_as_of,
         content_hash,
         first_seen_at,
@@ -100,4 +102,29 @@ final as (
 
 )
 
+{% if not everything %}
+, moving as (
+
+    {#- held posts that did not change and whose status moves with time (found by their
+        status alone, then read by rowid: a scan of every column would cost ten times more) -#}
+    select *
+    from {{ this }}
+    anti join final using (announcement_id)
+    where rowid in (
+        select rowid from {{ this }}
+        where status in ('open', 'closing_soon', 'upcoming', 'rolling')
+    )
+
+)
+{% endif %}
+
 select * from final
+{% if not everything %}
+union all by name
+{# a held row has no status_hint: one that said closed made the post closed for good #}
+select * replace (
+    {{ announcement_status('null', as_of()) }} as status,
+    {{ as_of() }} as status_as_of
+)
+from moving
+{% endif %}
