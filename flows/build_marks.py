@@ -98,6 +98,17 @@ def last_build(con: duckdb.DuckDBPyConnection, scope: str) -> BuildMark | None:
     return BuildMark(*row) if row else None
 
 
+def judged_until(con: duckdb.DuckDBPyConnection, scope: str) -> datetime | None:
+    """Up to when the quality gate has passed what was loaded for ``scope``: the last good
+    build's ``loaded_before`` (None without one). A version first seen since then was loaded
+    by a run whose gate has not passed: this run, or one killed or blocked before."""
+    try:
+        mark = last_build(con, scope)
+    except duckdb.Error:
+        return None
+    return mark.loaded_before if mark else None
+
+
 def _loaded_since(con: duckdb.DuckDBPyConnection, moment: datetime) -> bool:
     for table, column in _LOADS:
         found = con.execute(
