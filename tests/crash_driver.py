@@ -94,7 +94,7 @@ def kill_in_dbt(relation: str) -> None:
 
 
 def _arm(point: str) -> None:
-    from flows import pipeline, publish
+    from flows import pipeline, publish, warehouse
     from sources.fetch import state
 
     points: dict[str, Callable[[], None]] = {
@@ -103,8 +103,8 @@ def _arm(point: str) -> None:
         "after-fetch": lambda: kill_after(pipeline, "_collect_all"),
         # Five sources loaded with their source_runs rows; the sixth not started.
         "mid-load": lambda: kill_before(pipeline, "load_source", call=6),
-        # The third source's rows committed, its source_runs row not written.
-        "before-source-run": lambda: kill_before(pipeline, "record_source_run", call=3),
+        # The third source's rows written, its source_runs row not.
+        "before-source-run": lambda: kill_before(warehouse, "record_source_run", call=3),
         # Every source loaded; the crawl state (answers seen) not yet committed.
         "before-state-commit": lambda: kill_before(state.FetchState, "commit"),
         # Loaded and crawl state committed; dbt not started.

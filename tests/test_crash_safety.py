@@ -52,6 +52,21 @@ def _rows(columns: list[str], rows: list[tuple]) -> list[str]:
     return sorted(repr(tuple(row[i] for i in keep)) for row in rows)
 
 
+def new_records(data_dir: Path, first_release: str) -> dict[str, int]:
+    """Per source, the new records the runs after the first one counted in ``source_runs``:
+    each new version is counted once, by the run that committed it."""
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        rows = con.execute(
+            "select source, sum(new_records)::int from raw.source_runs where run_id > ? "
+            "group by source order by source",
+            [first_release],
+        ).fetchall()
+    finally:
+        con.close()
+    return dict(rows)
+
+
 def warehouse_content(data_dir: Path) -> dict[str, list[str]]:
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     try:
@@ -151,6 +166,7 @@ def reference(first_run, tmp_path_factory) -> dict[str, Any]:
         "warehouse": warehouse_content(data_dir),
         "release": release_content(data_dir),
         "judged": judged,
+        "new_records": new_records(data_dir, first_run[1]),
     }
 
 
@@ -223,6 +239,7 @@ def test_a_run_killed_then_run_again_equals_an_uninterrupted_run(
     _raw_keys_unique(data_dir)
     assert warehouse_content(data_dir) == reference["warehouse"]
     assert release_content(data_dir) == reference["release"]
+    assert new_records(data_dir, first_release) == reference["new_records"]
     _no_version_without_its_source_run(data_dir)
 
 
