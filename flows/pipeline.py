@@ -550,6 +550,7 @@ def _steps(
         summary.nothing_new = True
         _logger().info("nothing new: warehouse and release unchanged (dbt and the gate skipped)")
     loaded_before = datetime.now(UTC)
+    mark = None
     if "transform" in options.steps and not summary.nothing_new:
         as_of = options.as_of or settings.as_of
         summary.dbt_nodes, summary.freshness = call(
@@ -564,7 +565,6 @@ def _steps(
         ]
         if gated_build and not summary.blocked:
             mark = BuildMark(run_id, options.scope, moment, loaded_before, project_hash())
-            mark_build(settings.warehouse, mark)
     con = connect(settings.warehouse)
     try:
         summary.health = list(source_health(con, settings.unhealthy_after).values())
@@ -578,6 +578,10 @@ def _steps(
         samples = options.replay == SAMPLES
         published = call(publish_release, settings, run_id, samples, summary)
         summary.release, summary.release_tables, summary.release_new = published
+    if mark is not None:
+        # Marked once its release is out: a run killed before then is built, judged and
+        # published again by the next, which would otherwise skip dbt and the gate.
+        mark_build(settings.warehouse, mark)
     return summary
 
 

@@ -113,7 +113,7 @@ def _arm(point: str) -> None:
         "mid-dbt": lambda: kill_in_dbt("fct_announcement"),
         # dbt done; the quality gate not run, no build mark.
         "before-gate": lambda: kill_before_task(pipeline, "check"),
-        # Gate passed and the build marked; publish not started.
+        # Gate passed; publish not started, the build not marked.
         "before-publish": lambda: kill_before_task(pipeline, "publish_release"),
         # Four dataset files of the new release written in its .partial folder.
         "mid-publish": lambda: kill_before(publish, "write_dataset", call=5),
