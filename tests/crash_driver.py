@@ -77,16 +77,16 @@ def kill_before_task(owner: Any, name: str) -> None:
     setattr(owner, name, Killing(task))
 
 
-def kill_in_dbt(relation: str) -> None:
-    """Kill right after dbt-duckdb ran the statement that creates ``relation``'s temporary
-    table: the model is half-built (new table written, not yet renamed into place)."""
+def kill_in_dbt(*words: str) -> None:
+    """Kill right after dbt-duckdb ran a statement holding every one of ``words`` (in its
+    transaction, before dbt commits or renames anything)."""
     from dbt.adapters.duckdb.environments import local
 
     original = local.DuckDBCursorWrapper.execute
 
     def execute(self: Any, sql: str, bindings: Any = None) -> Any:
         result = original(self, sql, bindings)
-        if f"{relation}__dbt_tmp" in sql and "create" in sql.lower():
+        if all(word in sql.lower() for word in words):
             die()
         return result
 
@@ -110,7 +110,9 @@ def _arm(point: str) -> None:
         # Loaded and crawl state committed; dbt not started.
         "before-dbt": lambda: kill_before(pipeline, "unchanged_since_build"),
         # dbt half-way: the announcements fact table written under its temporary name.
-        "mid-dbt": lambda: kill_in_dbt("fct_announcement"),
+        "mid-dbt": lambda: kill_in_dbt("create", "fct_announcement__dbt_tmp"),
+        # The snapshot's new versions merged into it, not yet committed.
+        "mid-snapshot": lambda: kill_in_dbt("update", "insert into", '"announcement_versions"'),
         # dbt done; the quality gate not run, no build mark.
         "before-gate": lambda: kill_before_task(pipeline, "check"),
         # Gate passed; publish not started, the build not marked.

@@ -1,12 +1,13 @@
 """Crash safety (issue #14): a run SIGKILLed at any point, then run again, leaves the warehouse
 and the release an uninterrupted run would have made.
 
-Each test starts from a data dir holding one complete run of two SAMPLE sources (so there is
-a previous release that must stay ``latest`` while the next is written), starts
-``tests/crash_driver.py`` in its own process to run every sample source and SIGKILL itself at
-one point, checks what the kill left, runs the pipeline again and compares warehouse and
-release with a reference: the same two runs, uninterrupted. Run them alone with
-``uv run pytest -m crash``; the default ``uv run pytest`` leaves them out.
+Each test starts from a data dir holding one complete run of two SAMPLE sources (every model
+built, and a release that must stay ``latest`` while the next is written). In a copy of it,
+``tests/crash_driver.py`` runs the hourly announcements run on every sample source in a
+process of its own and SIGKILLs itself at one point; the test checks what the kill left, runs
+the same run again in this process and compares warehouse, release, the new-record counts and
+what the quality gate judged with a reference: the same two runs, uninterrupted. Run them
+alone with ``uv run pytest -m crash``; the default ``uv run pytest`` leaves them out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,18 +176,62 @@ def reference(first_run, tmp_path_factory) -> dict[str, Any]:
     }
 
 
-def _kill_at(point: str, data_dir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.crash_driver", point, str(data_dir), SCOPE],
-        cwd=Path(__file__).parents[1],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == -signal.SIGKILL, (
-        f"the run was not killed at {point} (exit {result.returncode}): {result.stderr[-2000:]}"
-    )
+class KilledRuns:
+    """The killed runs, each in a copy of the first run's data dir and a process of its own.
+    Taking one starts the next collected point's run, so that it runs while this process
+    runs the pipeline again after the current one: the two overlap on two cores."""
+
+    def __init__(self, first_dir: Path, root: Path, points: list[str]):
+        self.first_dir, self.root, self.points = first_dir, root, points
+        self.running: dict[str, tuple[Path, subprocess.Popen]] = {}
+
+    def start(self, point: str) -> None:
+        if point in self.running:
+            return
+        data_dir = _copy(self.first_dir, self.root / point / "data")
+        with (self.root / point / "stderr.log").open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.crash_driver", point, str(data_dir), SCOPE],
+                cwd=Path(__file__).parents[1],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        self.running[point] = (data_dir, process)
+
+    def take(self, point: str) -> Path:
+        """The data dir the run killed at ``point`` left (once that run has died)."""
+        self.start(point)
+        following = self.points[self.points.index(point) + 1 :] if point in self.points else []
+        if following:
+            self.start(following[0])
+        data_dir, process = self.running.pop(point)
+        returncode = process.wait(timeout=300)
+        stderr = (self.root / point / "stderr.log").read_text(errors="replace")
+        assert returncode == -signal.SIGKILL, (
+            f"the run was not killed at {point} (exit {returncode}): {stderr[-2000:]}"
+        )
+        return data_dir
+
+    def stop(self) -> None:
+        for _, process in self.running.values():
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def killed_runs(request, first_run, tmp_path_factory) -> Iterator[KilledRuns]:
+    points = [
+        item.callspec.params["point"]
+        for item in request.session.items
+        if item.module is request.module
+        and hasattr(item, "callspec")
+        and "point" in item.callspec.params
+    ]
+    runs = KilledRuns(first_run[0], tmp_path_factory.mktemp("killed"), points)
+    if points:
+        runs.start(points[0])
+    yield runs
+    runs.stop()
 
 
 def _latest_is_complete(data_dir: Path, allowed: set[str]) -> None:
@@ -206,6 +252,7 @@ POINTS = (
     "before-state-commit",
     "before-dbt",
     "mid-dbt",
+    "mid-snapshot",
     "before-gate",
     "before-publish",
     "mid-publish",
@@ -216,11 +263,10 @@ POINTS = (
 
 @pytest.mark.parametrize("point", POINTS)
 def test_a_run_killed_then_run_again_equals_an_uninterrupted_run(
-    point, first_run, reference, tmp_path
+    point, first_run, killed_runs, reference
 ):
-    first_dir, first_release = first_run
-    data_dir = _copy(first_dir, tmp_path / "data")
-    _kill_at(point, data_dir)
+    first_release = first_run[1]
+    data_dir = killed_runs.take(point)
     if point == "mid-publish":
         assert list((data_dir / "published" / "releases").glob(f".*{PARTIAL}"))
 
