@@ -9,6 +9,9 @@ changes the announcement datasets only). For those, the gate reads:
 * ``values``: the figures this run added or revised, with their unit's quantity;
 * ``completeness``: per source, the share of the rows this run added that carry each field.
 
+"Added by this run" includes every version first seen since the last good build: what a run
+killed (or blocked) before its gate passed loaded is judged by the next run that sees it.
+
 Row counts and ratios are aggregates computed by DuckDB; only the rows the run wrote are
 read into pandas.
 """
@@ -18,10 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
+from flows.build_marks import judged_until
 from flows.release.datasets import DATASETS
 from flows.release.store import latest_id, read_manifest, releases_dir
 
@@ -99,34 +104,48 @@ def _freshness(con, run_id: str, sources: dict[str, SourceInfo]) -> pd.DataFrame
     return pd.DataFrame(frame, columns=["source", "cadence", "hours_since_success"])
 
 
-def _new_versions(table: str) -> str:
-    """Versions this run wrote first: a version seen again keeps its first_seen."""
-    return f"(select * from raw.{table} where run_id = $run and first_seen = last_seen)"
+# The scope whose good builds judged each raw table's versions.
+_SCOPES = {"announcements": "announcements", "observations": "statistics"}
+
+
+def _new_versions(con, table: str, run_id: str) -> tuple[str, dict[str, Any]]:
+    """Versions this run wrote first (a version seen again keeps its first_seen), and every
+    version first seen since the last good build: a run killed after loading and before its
+    gate passed left those, and the run that sees them again must not let them through
+    unjudged. Returns the subquery and its parameters."""
+    since = judged_until(con, _SCOPES[table])
+    query = f"(select * from raw.{table} where run_id = $run and first_seen = last_seen"
+    if since is None:
+        return query + ")", {"run": run_id}
+    return query + " or first_seen >= $since)", {"run": run_id, "since": since}
 
 
 def _values(con, run_id: str) -> pd.DataFrame:
+    observations, parameters = _new_versions(con, "observations", run_id)
     return con.execute(
         "select o.indicator_id, split_part(o.indicator_id, '.', 1) as family, o.source, "
         "o.region_code, o.period, o.value, o.unit, coalesce(u.quantity, 'unknown') as quantity "
-        f"from {_new_versions('observations')} as o left join main.units as u using (unit)",
-        {"run": run_id},
+        f"from {observations} as o left join main.units as u using (unit)",
+        parameters,
     ).df()
 
 
 def _completeness(con, run_id: str) -> pd.DataFrame:
+    new_announcements, parameters = _new_versions(con, "announcements", run_id)
     announcements = con.execute(
         "select source, 'announcement' as record_type, count(*) as rows, "
         "avg((posted_date is not null)::int) as dated, "
         "avg((body_text is not null or raw_payload is not null)::int) as with_text, "
         "null::double as with_value "
-        f"from {_new_versions('announcements')} group by source",
-        {"run": run_id},
+        f"from {new_announcements} group by source",
+        parameters,
     ).df()
+    new_observations, parameters = _new_versions(con, "observations", run_id)
     observations = con.execute(
         "select source, 'observation' as record_type, count(*) as rows, null::double as dated, "
         "null::double as with_text, avg((value is not null)::int) as with_value "
-        f"from {_new_versions('observations')} group by source",
-        {"run": run_id},
+        f"from {new_observations} group by source",
+        parameters,
     ).df()
     frames = [f for f in (announcements, observations) if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else announcements

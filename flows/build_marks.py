@@ -1,12 +1,13 @@
 """Whether a run may skip ``dbt build`` and the quality gate: nothing new since the last
 good build.
 
-A build is marked (``raw.build_marks``) only after ``dbt build`` succeeded and the quality
-gate passed, with the moment statuses were computed for, the scope built and a hash of the
-dbt project. A later run skips both steps when, since that mark, no raw row was loaded
-(versions, removals, quarantined or released rows), the project is unchanged, and no
-announcement's status or days left can have moved between the two moments: the KST day is
-the same and no ``apply_start``, ``apply_end`` or ``apply_end − 3 days`` lies between them.
+A build is marked (``raw.build_marks``) only after ``dbt build`` succeeded, the quality gate
+passed and the run's release (if it publishes) is out, with the moment statuses were
+computed for, the scope built and a hash of the dbt project. A later run skips both steps
+when, since that mark, no raw row was loaded (versions, removals, quarantined or released
+rows), the project is unchanged, and no announcement's status or days left can have moved
+between the two moments: the KST day is the same and no ``apply_start``, ``apply_end`` or
+``apply_end − 3 days`` lies between them.
 """
 
 from __future__ import annotations
@@ -96,6 +97,17 @@ def last_build(con: duckdb.DuckDBPyConnection, scope: str) -> BuildMark | None:
         covering,
     ).fetchone()
     return BuildMark(*row) if row else None
+
+
+def judged_until(con: duckdb.DuckDBPyConnection, scope: str) -> datetime | None:
+    """Up to when the quality gate has passed what was loaded for ``scope``: the last good
+    build's ``loaded_before`` (None without one). A version first seen since then was loaded
+    by a run whose gate has not passed: this run, or one killed or blocked before."""
+    try:
+        mark = last_build(con, scope)
+    except duckdb.Error:
+        return None
+    return mark.loaded_before if mark else None
 
 
 def _loaded_since(con: duckdb.DuckDBPyConnection, moment: datetime) -> bool:

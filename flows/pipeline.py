@@ -61,7 +61,7 @@ from flows.runtime import DataDirError, new_run_id
 from flows.settings import Settings
 from flows.task_runners import group_task_runner, workers_report_here
 from flows.transform import PIPELINE_BUILD, SCOPE_DBT_SELECT, DbtFailedError, run_dbt
-from flows.warehouse import WarehouseLockedError, connect, load_source, record_source_run
+from flows.warehouse import WarehouseLockedError, connect, load_source
 from sources.crawl import Collected, all_unchanged, collect, collect_curated
 from sources.fetch.client import Fetcher, open_fetcher
 from sources.fetch.redact import Redactor, declared_secret_params
@@ -255,6 +255,20 @@ def load_results(
             spec, collected = result.spec, result.collected
             validated = validate_records(spec.record_type, collected.records)
             loaded_at = datetime.now(UTC)
+            status, message = _status(result)
+            finished = result.finished_at or loaded_at
+            report = SourceReport(
+                source=spec.name,
+                status=status,
+                fetched=_pages_fetched(collected),
+                records=len(validated.good),
+                quarantined=len(validated.quarantined),
+                message=message,
+                errors=len(collected.errors),
+                duration_s=(finished - result.started_at).total_seconds(),
+            )
+            row = {k: v for k, v in asdict(report).items() if k in SOURCE_RUN_COLUMNS}
+            row["message"] = message
             new = load_source(
                 con,
                 run_id=run_id,
@@ -264,32 +278,16 @@ def load_results(
                 fetch_rows=[f.log_row(run_id) for f in collected.fetches],
                 loaded_at=loaded_at,
                 removals=collected.removed,
-            )
-            status, message = _status(result)
-            finished = result.finished_at or loaded_at
-            report = SourceReport(
-                source=spec.name,
-                status=status,
-                fetched=_pages_fetched(collected),
-                records=len(validated.good),
-                new_records=new,
-                quarantined=len(validated.quarantined),
-                message=message,
-                changed=count_changed(con, spec.record_type, spec.name, loaded_at) if new else 0,
-                errors=len(collected.errors),
-                duration_s=(finished - result.started_at).total_seconds(),
-            )
-            row = {k: v for k, v in asdict(report).items() if k in SOURCE_RUN_COLUMNS}
-            row["message"] = message
-            record_source_run(
-                con,
-                {
+                source_run={
                     "run_id": run_id,
                     "started_at": result.started_at,
                     "finished_at": loaded_at,
                     **row,
                 },
             )
+            report.new_records = new
+            if new:
+                report.changed = count_changed(con, spec.record_type, spec.name, loaded_at)
             reports.append(report)
     finally:
         con.close()
@@ -556,6 +554,7 @@ def _steps(
         summary.nothing_new = True
         _logger().info("nothing new: warehouse and release unchanged (dbt and the gate skipped)")
     loaded_before = datetime.now(UTC)
+    mark = None
     if "transform" in options.steps and not summary.nothing_new:
         as_of = options.as_of or settings.as_of
         summary.dbt_nodes, summary.freshness = call(
@@ -570,7 +569,6 @@ def _steps(
         ]
         if gated_build and not summary.blocked:
             mark = BuildMark(run_id, options.scope, moment, loaded_before, project_hash())
-            mark_build(settings.warehouse, mark)
     con = connect(settings.warehouse)
     try:
         summary.health = list(source_health(con, settings.unhealthy_after).values())
@@ -584,6 +582,10 @@ def _steps(
         samples = options.replay == SAMPLES
         published = call(publish_release, settings, run_id, samples, summary)
         summary.release, summary.release_tables, summary.release_new = published
+    if mark is not None:
+        # Marked once its release is out: a run killed before then is built, judged and
+        # published again by the next, which would otherwise skip dbt and the gate.
+        mark_build(settings.warehouse, mark)
     return summary
 
 

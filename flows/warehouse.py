@@ -4,7 +4,8 @@ The ``raw`` tables' DDL is generated from the record contract (``expectations/co
 
 Loads merge on natural keys plus a content hash: the same record seen again only moves its
 ``last_seen``; an edited post or a revised figure is a new version row. Each source is loaded
-in one transaction, so a failure leaves nothing half-written.
+in one transaction with its ``source_runs`` row, so a failure (or a kill) leaves nothing
+half-written.
 """
 
 from __future__ import annotations
@@ -93,10 +94,13 @@ def load_source(
     fetch_rows: list[dict[str, Any]],
     loaded_at: datetime,
     removals: list[dict[str, Any]] | None = None,
+    source_run: dict[str, Any] | None = None,
 ) -> int:
     """Merge one source's rows in a single transaction; return how many records gained a
     version (a record met twice in one run counts once). ``removals`` are the crawler's
-    tombstones (source, post_id, reason, fetch_id)."""
+    tombstones (source, post_id, reason, fetch_id). ``source_run``: the source's
+    ``raw.source_runs`` row, written in the same transaction with its ``new_records``, so a
+    run killed in between never leaves versions that no run counted."""
     con.execute("begin transaction")
     try:
         if fetch_rows:
@@ -113,6 +117,8 @@ def load_source(
         new = 0
         if len(good):
             new = _merge(con, record_type, good, run_id, loaded_at)
+        if source_run is not None:
+            record_source_run(con, {**source_run, "new_records": new})
         con.execute("commit")
     except Exception:
         con.execute("rollback")

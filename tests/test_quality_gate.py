@@ -108,6 +108,28 @@ def test_figures_out_of_their_indicators_range_block_and_stale_sources_only_warn
     assert [s.suite for s in gate.blocking] == ["indicator_values"]
 
 
+def test_figures_a_killed_run_loaded_are_judged_by_the_run_that_sees_them_again(tmp_path):
+    from flows.build_marks import BuildMark, project_hash, record_build
+
+    con = _warehouse(tmp_path, {"indicator_observations": 2})
+    good_build = NOW - timedelta(hours=2)
+    record_build(con, BuildMark("r1", "all", good_build, good_build, project_hash()))
+    # Judged by r1's gate: out of range, but not this run's to judge.
+    _figure(con, "r1", "complex_operating_rate.sihwa", 555.0)
+    con.execute("update raw.observations set first_seen = ?", [good_build - timedelta(hours=1)])
+    # r2 loaded this figure and was killed before its gate; r3 sees it again.
+    _figure(con, "r3", "complex_operating_rate.banwol", 130.0)
+    con.execute(
+        "update raw.observations set first_seen = ? where run_id = 'r3'",
+        [NOW - timedelta(hours=1)],
+    )
+    _source_run(con, "r3", "kicox_complex_stats")
+    gate = _gate(con, tmp_path, "r3")
+    (failure,) = {s.suite: s for s in gate.suites}["indicator_values"].failed
+    assert "complex_operating_rate.banwol" in failure and "sihwa" not in failure
+    assert [s.suite for s in gate.blocking] == ["indicator_values"]
+
+
 def test_a_warehouse_without_runs_is_judged_on_nothing(tmp_path):
     con = _warehouse(tmp_path, {})
     gate = _gate(con, tmp_path)
