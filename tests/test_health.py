@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import flows.pipeline as pipeline
-from flows import notify
+from flows import cli, notify
 from flows.cli import app
 from flows.health import source_health
 from flows.settings import Settings
@@ -93,8 +93,11 @@ def test_a_source_failing_three_runs_turns_unhealthy_once_and_recovers(
     assert "gtp_business" in message["message"]
     assert TOKEN not in json.dumps(message) and KEY not in json.dumps(message)
 
-    listed = CliRunner().invoke(app, ["sources"], env={"COLUMNS": "250"})
-    row = next(line for line in listed.output.splitlines() if "│ gtp_business " in line)
+    monkeypatch.setattr(cli.console, "width", 250)  # fixed when flows.cli was imported
+    listed = CliRunner().invoke(app, ["sources"])
+    rows = [line for line in listed.output.splitlines() if "│ gtp_business " in line]
+    assert rows, listed.output
+    row = rows[0]
     assert "│ unhealthy " in row
 
     fixed = pipeline.RunOptions(steps=("fetch",), sources=("gtp_business",), replay="samples")
