@@ -30,8 +30,8 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def kill_before(owner: Any, name: str, call: int = 1) -> None:
-    """Kill on the ``call``-th call of ``owner.name``, before it runs."""
+def kill_at(owner: Any, name: str, call: int = 1, *, after: bool = False) -> None:
+    """Kill on the ``call``-th call of ``owner.name``: before it runs, or once it returned."""
     original = getattr(owner, name)
     calls = 0
 
@@ -39,23 +39,9 @@ def kill_before(owner: Any, name: str, call: int = 1) -> None:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
-        if calls == call:
+        if calls == call and not after:
             die()
-        return original(*args, **kwargs)
-
-    setattr(owner, name, wrapper)
-
-
-def kill_after(owner: Any, name: str, call: int = 1) -> None:
-    """Kill once the ``call``-th call of ``owner.name`` has returned."""
-    original = getattr(owner, name)
-    calls = 0
-
-    @functools.wraps(original)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
         result = original(*args, **kwargs)
-        calls += 1
         if calls == call:
             die()
         return result
@@ -92,15 +78,15 @@ def _arm(point: str) -> None:
     points: dict[str, Callable[[], None]] = {
         "none": lambda: None,
         # Everything fetched and archived, nothing loaded.
-        "after-fetch": lambda: kill_after(pipeline, "_collect_all"),
+        "after-fetch": lambda: kill_at(pipeline, "_collect_all", after=True),
         # Five sources loaded with their source_runs rows; the sixth not started.
-        "mid-load": lambda: kill_before(pipeline, "load_source", call=6),
+        "mid-load": lambda: kill_at(pipeline, "load_source", call=6),
         # The third source's rows written, its source_runs row not.
-        "before-source-run": lambda: kill_before(warehouse, "record_source_run", call=3),
+        "before-source-run": lambda: kill_at(warehouse, "record_source_run", call=3),
         # Every source loaded; the crawl state (answers seen) not yet committed.
-        "before-state-commit": lambda: kill_before(state.FetchState, "commit"),
+        "before-state-commit": lambda: kill_at(state.FetchState, "commit"),
         # Loaded and crawl state committed; dbt not started.
-        "before-dbt": lambda: kill_before(pipeline, "unchanged_since_build"),
+        "before-dbt": lambda: kill_at(pipeline, "unchanged_since_build"),
         # dbt half-way: the announcements fact table written under its temporary name.
         "mid-dbt": lambda: kill_in_dbt("create", "fct_announcement__dbt_tmp"),
         # The snapshot's new versions merged into it, not yet committed.
@@ -110,11 +96,11 @@ def _arm(point: str) -> None:
         # Gate passed; publish not started, the build not marked.
         "before-publish": lambda: kill_before_task(pipeline, "publish_release"),
         # Four dataset files of the new release written in its .partial folder.
-        "mid-publish": lambda: kill_before(publish, "write_dataset", call=5),
+        "mid-publish": lambda: kill_at(publish, "write_dataset", call=5),
         # The release complete and renamed into place; latest not moved to it.
-        "before-latest": lambda: kill_before(publish, "switch_latest"),
+        "before-latest": lambda: kill_at(publish, "switch_latest"),
         # latest moved; old releases not pruned, the run not finished.
-        "after-publish": lambda: kill_before(publish, "prune"),
+        "after-publish": lambda: kill_at(publish, "prune"),
     }
     points[point]()
 
