@@ -3,7 +3,7 @@ fetcher with short waits, and SAMPLE list pages in the pms.gtp.or.kr shape (inve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,19 @@ def serve_pages(server: LocalServer, path: str = "/board") -> None:
         return html(board_page([number * 10 + i for i in range(3)], next_page=number + 1))
 
     server.route(path, answer)
+
+
+def paced_boards(
+    servers: Sequence[LocalServer], pages: int, min_interval: float = 0.1
+) -> list[SourceSpec]:
+    """One paged board per server (``board_0``, ``board_1`` …), each asking ``min_interval``
+    seconds between requests to its host."""
+    specs = []
+    for number, server in enumerate(servers):
+        serve_pages(server)
+        fields = {"name": f"board_{number}", "politeness": {"min_interval": min_interval}}
+        specs.append(board_spec(server, **paged(fields, pages=pages)))
+    return specs
 
 
 def policy(**overrides: Any) -> FetchPolicy:

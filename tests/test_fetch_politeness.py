@@ -13,6 +13,7 @@ from tests.fetch_helpers import (
     board_page,
     board_spec,
     fetcher,
+    paced_boards,
     paged,
     redactor,
     responses,
@@ -109,12 +110,7 @@ def test_two_sources_on_one_host_share_its_pace(tmp_path):
 
 def test_hosts_are_crawled_in_parallel_one_request_each_at_a_time(tmp_path):
     with local_servers(3) as servers:
-        specs = []
-        for number, server in enumerate(servers):
-            serve_pages(server)
-            fields = {"name": f"board_{number}", "politeness": {"min_interval": 0.1}}
-            specs.append(board_spec(server, **paged(fields, pages=4)))
-        collect_many(specs, fetcher(tmp_path))
+        collect_many(paced_boards(servers, pages=4), fetcher(tmp_path))
         assert all(s.peak_in_flight == 1 for s in servers)
         first_starts = [s.requests[0].at for s in servers]
         last_starts = [s.requests[-1].at for s in servers]

@@ -21,7 +21,7 @@ from sources.fetch.archive import warc_files
 from sources.fetch.state import SeenPosts
 from sources.host_groups import Packed, host_groups, unpack
 from sources.registry import SourceSpec
-from tests.fetch_helpers import board_spec, fetcher, paged, serve_pages
+from tests.fetch_helpers import fetcher, paced_boards
 from tests.httpserver import CLOCK_SLACK, gaps, local_servers
 from tests.pages import board_spec as example_board
 
@@ -96,11 +96,7 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
     tmp_path, prefect_api, dask_cluster
 ):
     with local_servers(3) as servers:
-        specs = []
-        for number, server in enumerate(servers):
-            serve_pages(server)
-            polite = {"name": f"board_{number}", "politeness": {"min_interval": 0.1}}
-            specs.append(board_spec(server, **paged(polite, pages=3)))
+        specs = paced_boards(servers, pages=3)
         threaded = collect_many(specs, fetcher(tmp_path / "threads"), commit=False)
         for server in servers:
             server.requests.clear()
