@@ -172,30 +172,21 @@ def project_built(warehouse: Path) -> bool:
     """``built_with_this_project`` on its own connection to the warehouse."""
     from flows.warehouse import connect
 
-    con = connect(warehouse)
-    try:
+    with connect(warehouse) as con:
         return built_with_this_project(con)
-    finally:
-        con.close()
 
 
 def unchanged_since_build(warehouse: Path, scope: str, as_of: datetime) -> bool:
     """``nothing_new`` on its own connection to the warehouse (closed before dbt runs)."""
     from flows.warehouse import connect
 
-    con = connect(warehouse)
-    try:
+    with connect(warehouse) as con:
         return nothing_new(con, scope, as_of)
-    finally:
-        con.close()
 
 
 def mark_build(warehouse: Path, mark: BuildMark) -> None:
     """``record_build`` on its own connection to the warehouse."""
     from flows.warehouse import connect
 
-    con = connect(warehouse)
-    try:
+    with connect(warehouse) as con:
         record_build(con, mark)
-    finally:
-        con.close()
