@@ -10,7 +10,9 @@ cluster), inside a flow run on Prefect's temporary server; the runner's workers 
 before the clock (their start-up time is reported). With ``--processes 1`` the parsers are
 imported before the clock, as ``load_sources`` has done before a run crawls. The politeness
 bound is pages × min_interval: robots.txt goes first, and each page must wait one interval
-after the request before it.
+after the request before it. On the process or Dask runner the same tasks then run empty
+(the crawl task's parameters, no crawl): that round trip, against the bound, is what Prefect
+alone costs the crawl.
 
     uv run python bench/bench_fetch.py                 # both scenarios
     uv run python bench/bench_fetch.py --quick         # a short smoke run
@@ -41,6 +43,7 @@ from flows.runtime import configure_environment  # noqa: E402
 configure_environment(Path(tempfile.mkdtemp(prefix="bench_fetch_prefect_")))
 
 from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner  # noqa: E402
 
 from bench.figures import Figure, save  # noqa: E402
@@ -51,6 +54,7 @@ from sources.crawl import collect_many  # noqa: E402
 from sources.fetch.archive import WarcArchive  # noqa: E402
 from sources.fetch.client import Fetcher, FetchPolicy, build_session  # noqa: E402
 from sources.fetch.redact import Redactor  # noqa: E402
+from sources.host_groups import host_groups  # noqa: E402
 from sources.registry import SourceSpec  # noqa: E402
 from sources.reparse import reparse_archive  # noqa: E402
 from tests.fetch_helpers import GTP_LIKE_LIST, board_page  # noqa: E402
@@ -174,9 +178,40 @@ def _runner(kind: str, processes: int) -> TaskRunner:
     return ProcessPoolTaskRunner(max_workers=processes)
 
 
+@task(name="empty-host-group", cache_policy=NO_CACHE)
+def _empty_group(
+    label: str, specs: list, opener, api_keys: dict, full: bool, concurrency: int
+) -> None:
+    """``collect_group``'s signature and parameters with no crawl: what Prefect alone costs."""
+
+
+def _round_trip(runner: TaskRunner, specs, opener, processes: int) -> float:
+    """Seconds from submitting one empty task per host group to having all their results:
+    Prefect's own cost of the crawl's tasks, which the politeness bound leaves no room for."""
+    started = time.perf_counter()
+    futures = [
+        runner.submit(
+            _empty_group,
+            parameters={
+                "label": "empty",
+                "specs": group,
+                "opener": opener,
+                "api_keys": {s.name: None for s in group},
+                "full": False,
+                "concurrency": 1,
+            },
+        )
+        for group in host_groups(specs, processes)
+    ]
+    for future in futures:
+        future.result()
+    return time.perf_counter() - started
+
+
 @flow(name="bench-fetch")
-def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, float, float]:
-    """The pipeline's own collect step on a started runner: (collected, warm-up s, wall s)."""
+def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, float, float, float]:
+    """The pipeline's own collect step on a started runner, then the same tasks empty:
+    (collected, warm-up s, wall s, empty round trip s)."""
     settings = Settings(
         _env_file=None, task_runner=kind, fetch_processes=processes, max_concurrency=HOSTS
     )
@@ -191,7 +226,8 @@ def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, flo
             runner, specs, keys, opener, settings, RunOptions(steps=("fetch",))
         )
         wall = time.perf_counter() - started
-    return {r.spec.name: r.collected for r in results}, warm, wall
+        empty = _round_trip(runner, specs, opener, processes)
+    return {r.spec.name: r.collected for r in results}, warm, wall, empty
 
 
 def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
@@ -203,10 +239,10 @@ def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
     specs = [_spec(netloc, number, scenario) for number, netloc in enumerate(netlocs)]
     opener = functools.partial(_open_fetcher, scenario, data_dir)
     if processes > 1:
-        collected, warm, wall = crawl_on_runner(specs, opener, kind, processes)
+        collected, warm, wall, empty = crawl_on_runner(specs, opener, kind, processes)
     else:
         _import_parsers()
-        kind, warm, started = "threads", 0.0, time.perf_counter()
+        kind, warm, empty, started = "threads", 0.0, None, time.perf_counter()
         collected = collect_many(specs, opener(), commit=False)
         wall = time.perf_counter() - started
     ours.send("stop")
@@ -223,6 +259,7 @@ def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
         "scenario": scenario,
         "wall": wall,
         "warm": warm,
+        "empty": empty,
         "processes": processes,
         "runner": kind,
         "pages": pages,
@@ -244,15 +281,21 @@ def report(result: dict) -> str:
         f"(target <= {scenario.target}) {verdict} | peak per-host concurrency {result['peak']} | "
         f"{result['requests']} requests, {result['pages']} pages, {result['records']} records, "
         f"{len(result['errors'])} errors | {result['runner']} runner, {result['processes']} "
-        f"workers, started in {result['warm']:.2f} s before the clock | "
+        f"workers, started in {result['warm']:.2f} s before the clock{_empty_note(result)} | "
         f"re-parse {result['reparse_rate']:.0f} pages/s (1 core)"
     )
+
+
+def _empty_note(result: dict) -> str:
+    if result["empty"] is None:
+        return ""
+    return f", the same tasks empty take {result['empty']:.2f} s"
 
 
 def figures(result: dict) -> list[Figure]:
     scenario: Scenario = result["scenario"]
     label = f"crawl {scenario.name} ({scenario.pages} pages x {scenario.interval} s)"
-    return [
+    found = [
         Figure(f"{label}: wall / politeness bound", result["wall"] / scenario.bound, "×",
                scenario.target),
         Figure(f"{label}: peak requests in flight per host", result["peak"], "", 1),
@@ -260,6 +303,10 @@ def figures(result: dict) -> list[Figure]:
         Figure(f"{label}: archive re-parse (1 core)", result["reparse_rate"], "pages/s", 500,
                at_most=False),
     ]  # fmt: skip
+    if result["empty"] is not None:
+        name = f"{label}: the same tasks empty on the {result['runner']} runner / bound"
+        found.append(Figure(name, result["empty"] / scenario.bound, "×"))
+    return found
 
 
 def main() -> None:
