@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from expectations.rows import validate_records
+from expectations.rows import Validated, validate_records
 from flows.run_context import run_context
 from flows.runtime import new_run_id
 from flows.settings import Settings
-from flows.warehouse import WarehouseLockedError, connect, load_source, record_source_run
+from flows.warehouse import WarehouseLockedError, connect, merge_source, transaction
 
 # The status of a release in raw.source_runs: not a crawl, so it says nothing of a source's health.
 RELEASED = "released"
@@ -125,43 +125,55 @@ def _release(
             tally = outcome.still_held if position in held else outcome.loaded
             key = (group_source or "?", row_rule)
             tally[key] = tally.get(key, 0) + 1
-        for position, row in zip(validated.held, validated.quarantined, strict=True):
-            con.execute(
-                "update raw.quarantine set rule = ?, reason = ? where rowid = ?",
-                [row["rule"], row["reason"], members[position][0]],
-            )
         passed = [rowid for i, (rowid, _, _) in enumerate(members) if i not in held]
-        if not passed:
-            continue
-        loaded_at = datetime.now(UTC)
-        new = load_source(
-            con,
-            run_id=outcome.run_id,
-            record_type=record_type,
-            good=validated.good,
-            quarantined=[],
-            fetch_rows=[],
-            loaded_at=loaded_at,
-        )
-        con.execute(
-            "update raw.quarantine set released_at = ? where rowid in (select unnest(?::bigint[]))",
-            [loaded_at, passed],
-        )
-        record_source_run(
-            con,
-            {
-                "run_id": outcome.run_id,
-                "source": group_source or "?",
-                "started_at": started,
-                "finished_at": loaded_at,
-                "status": RELEASED,
-                "fetched": 0,
-                "records": len(passed),
-                "new_records": new,
-                "quarantined": 0,
-                "message": f"released {len(passed)} quarantined record(s)",
-            },
-        )
+        with transaction(con):
+            for position, row in zip(validated.held, validated.quarantined, strict=True):
+                con.execute(
+                    "update raw.quarantine set rule = ?, reason = ? where rowid = ?",
+                    [row["rule"], row["reason"], members[position][0]],
+                )
+            if passed:
+                _load_released(
+                    con, outcome.run_id, (group_source, record_type), validated, passed, started
+                )
+
+
+def _load_released(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    group: tuple[str | None, str],
+    validated: Validated,
+    passed: list[int],
+    started: datetime,
+) -> None:
+    """Load the records that pass now, mark them released and count them as a run of the
+    source, in the caller's transaction: a release stopped halfway leaves them all held."""
+    source, record_type = group
+    loaded_at = datetime.now(UTC)
+    merge_source(
+        con,
+        run_id=run_id,
+        record_type=record_type,
+        good=validated.good,
+        quarantined=[],
+        fetch_rows=[],
+        loaded_at=loaded_at,
+        source_run={
+            "run_id": run_id,
+            "source": source or "?",
+            "started_at": started,
+            "finished_at": loaded_at,
+            "status": RELEASED,
+            "fetched": 0,
+            "records": len(passed),
+            "quarantined": 0,
+            "message": f"released {len(passed)} quarantined record(s)",
+        },
+    )
+    con.execute(
+        "update raw.quarantine set released_at = ? where rowid in (select unnest(?::bigint[]))",
+        [loaded_at, passed],
+    )
 
 
 def format_held(records: list[Held], limit: int) -> list[str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,26 @@ def with_hash(frame: pd.DataFrame, column: str, content: list[str]) -> pd.DataFr
     return frame
 
 
-def load_source(
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together, or (on an error, or a kill) not at all."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def load_source(con: duckdb.DuckDBPyConnection, **rows: Any) -> int:
+    """``merge_source`` in a transaction of its own: one source's rows (with its
+    ``source_runs`` row, when given) all written, or none."""
+    with transaction(con):
+        return merge_source(con, **rows)
+
+
+def merge_source(
     con: duckdb.DuckDBPyConnection,
     *,
     run_id: str,
@@ -96,33 +116,23 @@ def load_source(
     removals: list[dict[str, Any]] | None = None,
     source_run: dict[str, Any] | None = None,
 ) -> int:
-    """Merge one source's rows in a single transaction; return how many records gained a
-    version (a record met twice in one run counts once). ``removals`` are the crawler's
-    tombstones (source, post_id, reason, fetch_id). ``source_run``: the source's
-    ``raw.source_runs`` row, written in the same transaction with its ``new_records``, so a
-    run killed in between never leaves versions that no run counted."""
-    con.execute("begin transaction")
-    try:
-        if fetch_rows:
-            fetches = pd.DataFrame(fetch_rows)  # noqa: F841 (read by DuckDB below)
-            con.execute("insert or ignore into raw.fetch_log by name select * from fetches")
-        if quarantined:
-            rows = pd.DataFrame(quarantined).assign(run_id=run_id, quarantined_at=loaded_at)  # noqa: F841
-            con.execute("insert into raw.quarantine by name select * from rows")
-        if removals:
-            gone = pd.DataFrame(removals).assign(removed_at=loaded_at, run_id=run_id)  # noqa: F841
-            con.execute(
-                "insert or ignore into raw.announcement_removals by name select * from gone"
-            )
-        new = 0
-        if len(good):
-            new = _merge(con, record_type, good, run_id, loaded_at)
-        if source_run is not None:
-            record_source_run(con, {**source_run, "new_records": new})
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    """Merge one source's rows, inside the caller's transaction; return how many records
+    gained a version (a record met twice in one run counts once). ``removals`` are the
+    crawler's tombstones (source, post_id, reason, fetch_id). ``source_run``: the source's
+    ``raw.source_runs`` row, written with its ``new_records``, so a run killed in between
+    never leaves versions that no run counted."""
+    if fetch_rows:
+        fetches = pd.DataFrame(fetch_rows)  # noqa: F841 (read by DuckDB below)
+        con.execute("insert or ignore into raw.fetch_log by name select * from fetches")
+    if quarantined:
+        rows = pd.DataFrame(quarantined).assign(run_id=run_id, quarantined_at=loaded_at)  # noqa: F841
+        con.execute("insert into raw.quarantine by name select * from rows")
+    if removals:
+        gone = pd.DataFrame(removals).assign(removed_at=loaded_at, run_id=run_id)  # noqa: F841
+        con.execute("insert or ignore into raw.announcement_removals by name select * from gone")
+    new = _merge(con, record_type, good, run_id, loaded_at) if len(good) else 0
+    if source_run is not None:
+        record_source_run(con, {**source_run, "new_records": new})
     return new
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from click.testing import CliRunner
 
 import expectations.contract
+import flows.warehouse
 from expectations.rows import validate_records
 from flows.cli import app
 from flows.settings import Settings
@@ -94,6 +95,29 @@ def test_release_loads_what_passes_the_fixed_rule_once_and_keeps_the_rest(data_d
     assert _count(warehouse, "select count(*) from raw.announcements") == 2
     listed = CliRunner().invoke(app, ["quarantine"])
     assert "posted_date_not_future" not in listed.output
+
+
+def test_a_release_stopped_halfway_leaves_every_record_held_and_loads_them_once_later(
+    data_dir, monkeypatch
+):
+    warehouse = Settings().warehouse
+    _seed(warehouse)
+    monkeypatch.setattr(expectations.contract, "POSTED_DATE_SLACK", timedelta(days=60))
+
+    def disk_full(con, row):
+        raise OSError("No space left on device")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(flows.warehouse, "record_source_run", disk_full)
+        failed = CliRunner().invoke(app, ["quarantine", "--release"])
+    assert failed.exit_code != 0, failed.output
+    assert _count(warehouse, "select count(*) from raw.announcements") == 1
+    assert _count(warehouse, "select count(*) from raw.quarantine where released_at is null") == 2
+    assert _count(warehouse, "select count(*) from raw.source_runs") == 0
+    result = CliRunner().invoke(app, ["quarantine", "--release"])
+    assert "posted_date_not_future  1 loaded" in result.output
+    assert _count(warehouse, "select count(*) from raw.announcements") == 2
+    assert _count(warehouse, "select sum(new_records) from raw.source_runs") == 1
 
 
 def test_no_warehouse_yet_is_one_line_and_fails(data_dir):
