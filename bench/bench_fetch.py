@@ -122,6 +122,7 @@ def _spec(netloc: str, number: int, scenario: Scenario) -> SourceSpec:
         paging={"param": "page", "max_pages": scenario.pages},
         requests=[{"url": f"http://{netloc}/board"}],
         options={**GTP_LIKE_LIST, "url": f"http://{netloc}/view?id={{id}}"},
+        lacks=["posted_date"],
     )
 
 

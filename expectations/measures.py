@@ -38,6 +38,7 @@ SUCCESS = ("ok", "partial", "no_data")
 class SourceInfo:
     record_type: str
     cadence: str
+    lacks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -130,7 +131,9 @@ def _values(con, run_id: str) -> pd.DataFrame:
     ).df()
 
 
-def _completeness(con, run_id: str) -> pd.DataFrame:
+def _completeness(con, run_id: str, sources: dict[str, SourceInfo]) -> pd.DataFrame:
+    """Per source, the share of its new rows that carry each field; a field the source
+    declares it does not publish (``lacks``) is left empty, so it is not expected."""
     new_announcements, parameters = _new_versions(con, "announcements", run_id)
     announcements = con.execute(
         "select source, 'announcement' as record_type, count(*) as rows, "
@@ -147,6 +150,9 @@ def _completeness(con, run_id: str) -> pd.DataFrame:
         f"from {new_observations} group by source",
         parameters,
     ).df()
+    for column, field_name in (("dated", "posted_date"), ("with_text", "text")):
+        lacking = [name for name, info in sources.items() if field_name in info.lacks]
+        announcements.loc[announcements["source"].isin(lacking), column] = None
     frames = [f for f in (announcements, observations) if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else announcements
 
@@ -180,6 +186,6 @@ def gate_input(
         "volume": _volume(con, changed, published_dir),
         "freshness": _freshness(con, judged, sources),
         "values": _values(con, judged) if "observation" in types else pd.DataFrame(),
-        "completeness": _completeness(con, judged),
+        "completeness": _completeness(con, judged, sources),
     }
     return GateInput(judged, changed, batches)

@@ -103,7 +103,10 @@ def _prune(store: Any, docs: Path) -> None:
 def _source_info() -> dict[str, SourceInfo]:
     from sources.registry import load_sources
 
-    return {s.name: SourceInfo(s.record_type, s.cadence) for s in load_sources().values()}
+    return {
+        s.name: SourceInfo(s.record_type, s.cadence, tuple(s.lacks))
+        for s in load_sources().values()
+    }
 
 
 def judge(

@@ -70,6 +70,10 @@ class SourceSpec(BaseModel):
     paging: Paging | None = None
     requests: list[RequestSpec] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
+    lacks: list[Literal["posted_date", "text"]] = Field(default_factory=list)
+    """Fields the source does not publish (a board that lists no posting date, an API with
+    reception dates only, a list with no detail page): the parser does not take their
+    absence for a layout change, and the completeness suite does not expect them."""
     file: Path | None = None
 
     @field_validator("parser")

@@ -19,12 +19,12 @@ from tests.httpserver import LocalServer, html
 
 SECRET = "S3cr3t-Key-0042"
 
-# Board-reader options for the list pages `board_page` writes (GTP-like markup).
+# Board-reader options for the list pages `board_page` writes (GTP-like markup: no posting
+# date, so a source reading them declares `lacks: [posted_date]`).
 GTP_LIKE_LIST: dict[str, Any] = {
     "rows": "table.t01 tbody tr",
     "fields": {"title": "td.subject a", "category": "td:nth-of-type(3)", "period": "td.last"},
     "id_pattern": r"fn_goView\(\s*'?(\d+)'?\s*\)",
-    "require_dates": False,
 }
 
 
@@ -43,6 +43,7 @@ def board_spec(*servers: LocalServer, path: str = "/board", **fields: Any) -> So
         "politeness": {"min_interval": 0.0},
         "requests": [{"url": servers[0].url(path)}],
         "options": {**GTP_LIKE_LIST, "url": servers[0].url("/view?id={id}")},
+        "lacks": ["posted_date"],
     }
     declared.update(fields)
     return SourceSpec(**declared)

@@ -106,12 +106,15 @@ def test_a_declared_board_that_lost_its_rows_is_a_layout_change():
     ]
 
 
-def test_rows_without_dates_are_a_layout_change():
+def test_rows_without_dates_are_a_layout_change_unless_the_source_lacks_posting_dates():
     options = {**ONCLICK_OPTIONS, "fields": {**ONCLICK_OPTIONS["fields"], "date": "td.gone"}}
     html = (FIXTURES / "board_onclick_only.html").read_bytes()
     result = parse(make_page(board_spec(**options), html, URL))
     assert len(result.records) == 2
     assert result.warnings == [f"layout_changed: example_board: {URL}: 3 of 3 posts have no date"]
+    declared = board_spec(**options).model_copy(update={"lacks": ["posted_date"]})
+    result = parse(make_page(declared, html, URL))
+    assert len(result.records) == 2 and result.warnings == []
 
 
 def test_the_empty_board_text_is_not_a_layout_change():

@@ -177,6 +177,8 @@ BAD_OVERLAYS = [
     ("gtp_business: {requests: [{url: 5}]}", "gtp_business.requests.0.url", "valid string"),
     ("gtp_business: {options: 5}", "gtp_business.options", "dictionary"),
     ("gtp_business: {options: {detail: {boddy: x}}}", "options.detail.boddy", "boddy"),
+    ("gtp_business: {lacks: [date]}", "gtp_business.lacks.0", "'posted_date' or 'text'"),
+    ("gtp_business: {lacks: text}", "gtp_business.lacks", "valid list"),
     ("gtp_business: {file: other.yaml}", "gtp_business.file", "set by the loader"),
     ("gtp_business: {colour: blue}", "gtp_business.colour", "Extra inputs"),
     ("gtp_business: {1: 2}", "gtp_business.1", "strings"),

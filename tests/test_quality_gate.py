@@ -130,6 +130,36 @@ def test_figures_a_killed_run_loaded_are_judged_by_the_run_that_sees_them_again(
     assert [s.suite for s in gate.blocking] == ["indicator_values"]
 
 
+def _post(con, run_id: str, source: str, number: int, dated: bool, text: bool) -> None:
+    con.execute(
+        "insert into raw.announcements (source, post_id, url, title, posted_date, body_text, "
+        "content_hash, first_seen, last_seen, run_id, apply_rolling, apply_extended) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, false)",
+        [source, str(number), f"https://example.org/{number}", f"공고 {number}",
+         NOW.date() if dated else None, "본문" if text else None, str(number), NOW, NOW, run_id],
+    )  # fmt: skip
+
+
+def test_completeness_expects_no_field_a_source_declares_it_does_not_publish(tmp_path):
+    con = _warehouse(tmp_path, {"announcements": 9})
+    # gtp_business lists no posting date, kicox_netzero_loans links no detail page (no text);
+    # kitech_business declares neither, so its undated posts are a parser that lost the date.
+    for source, dated, text in [
+        ("gtp_business", False, True),
+        ("kicox_netzero_loans", True, False),
+        ("kitech_business", False, True),
+    ]:
+        _source_run(con, "r1", source)
+        for number in range(3):
+            _post(con, "r1", source, number, dated, text)
+    gate = _gate(con, tmp_path, "r1")
+    (completeness,) = [s for s in gate.suites if s.suite == "completeness"]
+    (failure,) = completeness.failed
+    assert "kitech_business" in failure and "posted date" in failure
+    assert "gtp_business" not in failure and "kicox_netzero_loans" not in failure
+    assert gate.blocking == []
+
+
 def test_a_warehouse_without_runs_is_judged_on_nothing(tmp_path):
     con = _warehouse(tmp_path, {})
     gate = _gate(con, tmp_path)

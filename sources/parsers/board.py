@@ -85,7 +85,6 @@ class BoardOptions(BaseModel):
     id_pattern: str | None = None
     url: str | None = None
     date_formats: list[str] = []
-    require_dates: bool = True
     closed_text: list[str] = ["마감"]
     pinned_text: list[str] = ["공지"]
     empty_text: list[str] = [EMPTY_BOARD]
@@ -160,7 +159,7 @@ def read_rows(page: Page, opts: BoardOptions) -> tuple[list[dict[str, Any]], lis
     if page.status == 200 and not rows and not empty:
         warnings.append(f"layout_changed: {where}: a normal page, but {what} gave no posts")
     undated = [r for r in rows if r.get("posted_date") is None]
-    if page.status == 200 and rows and undated and opts.require_dates:
+    if page.status == 200 and rows and undated and "posted_date" not in page.spec.lacks:
         warnings.append(
             f"layout_changed: {where}: {len(undated)} of {len(rows)} posts have no date"
         )
