@@ -195,3 +195,20 @@ def validate_records(record_type: str, records: list[dict[str, Any]]) -> Validat
     held = sorted(bad)
     quarantined = [_quarantine_row(record_type, records[i], *bad[i]) for i in held]
     return Validated(frame.drop(index=held).reset_index(drop=True), quarantined, held)
+
+
+def validate_batches(record_type: str, batches: list[list[dict[str, Any]]]) -> list[Validated]:
+    """``validate_records`` of each batch, validated together: pandera's cost is mostly per
+    call, not per row, and every rule is a row's own, so one call for a run's sources gives
+    each source what a call of its own would."""
+    whole = validate_records(record_type, [record for batch in batches for record in batch])
+    owners = [number for number, batch in enumerate(batches) for _ in batch]
+    held = dict(zip(whole.held, whole.quarantined, strict=True))
+    kept = pd.Series([owner for index, owner in enumerate(owners) if index not in held])
+    split, start = [], 0
+    for number, batch in enumerate(batches):
+        mine = [index for index in held if start <= index < start + len(batch)]
+        good = whole.good[(kept == number).to_numpy()].reset_index(drop=True)
+        split.append(Validated(good, [held[i] for i in mine], [i - start for i in mine]))
+        start += len(batch)
+    return split

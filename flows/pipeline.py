@@ -43,7 +43,7 @@ from prefect.exceptions import MissingContextError
 from prefect.states import Cancelled, Failed, State
 from prefect.task_runners import TaskRunner
 
-from expectations.rows import validate_records
+from expectations.rows import Validated, validate_batches
 from flows import notify
 from flows.build_marks import (
     BuildMark,
@@ -243,17 +243,29 @@ def _pages_fetched(collected: Collected) -> int:
     return sum(1 for f in collected.fetches if f.request.kind != "robots")
 
 
+def _validated(results: list[SourceResult]) -> list[Validated]:
+    """Each source's records validated, one pandera pass per record type."""
+    by_type: dict[str, list[int]] = {}
+    for position, result in enumerate(results):
+        by_type.setdefault(result.spec.record_type, []).append(position)
+    checked: dict[int, Validated] = {}
+    for record_type, positions in by_type.items():
+        batches = [results[p].collected.records for p in positions]
+        checked.update(zip(positions, validate_batches(record_type, batches), strict=True))
+    return [checked[p] for p in range(len(results))]
+
+
 @task(name="load-raw", cache_policy=NO_CACHE)
 def load_results(
     results: list[SourceResult], settings: Settings, run_id: str
 ) -> list[SourceReport]:
     """Validate each source's records and merge them into the ``raw`` schema."""
     reports = []
+    checked = _validated(results)
     con = connect(settings.warehouse)
     try:
-        for result in results:
+        for result, validated in zip(results, checked, strict=True):
             spec, collected = result.spec, result.collected
-            validated = validate_records(spec.record_type, collected.records)
             loaded_at = datetime.now(UTC)
             status, message = _status(result)
             finished = result.finished_at or loaded_at

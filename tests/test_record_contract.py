@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 import pytest
 
 from expectations.contract import RAW_TABLES, record_fields, table_columns
-from expectations.rows import validate_records
+from expectations.rows import validate_batches, validate_records
 from expectations.sources_yml import SOURCES_YML, render
 from flows.warehouse import connect
 from sources.parsers.announcement import FIELDS
@@ -160,3 +161,22 @@ def test_parsers_build_observations_with_the_models_fields():
     assert (figure["note"], figure["value"]) == ("잠정치", None)
     with pytest.raises(TypeError, match="not observation fields: remark"):
         observation("kosis_population", remark="x")
+
+
+@pytest.mark.parametrize("record_type", ["announcement", "observation"])
+def test_sources_validated_together_get_what_each_would_get_alone(record_type):
+    if record_type == "announcement":
+        good, other = POST, {**POST, "post_id": "2", "title": "두 번째 공고"}
+        broken = [{**POST, "url": "javascript:view(1)"}, {**POST, "posted_date": "2999-01-01"}]
+    else:
+        good, other = FIGURE, {**FIGURE, "period": "2024-12", "value": "7"}
+        broken = [{**FIGURE, "unit": "톤당"}, {**COMPLEX, "region_code": "41000"}]
+    batches = [[good, broken[0]], [], [broken[1], good, other]]
+    together = validate_batches(record_type, batches)
+    for batch, validated in zip(batches, together, strict=True):
+        alone = validate_records(record_type, batch)
+        # an empty batch alone gets an untyped empty frame: its columns are what counts
+        pd.testing.assert_frame_equal(validated.good, alone.good, check_dtype=bool(batch))
+        assert (validated.quarantined, validated.held) == (alone.quarantined, alone.held)
+    assert [len(v.good) for v in together] == [1, 0, 2]
+    assert [v.held for v in together] == [[1], [], [0]]
