@@ -135,10 +135,11 @@ def _policy(scenario: Scenario) -> FetchPolicy:
     )
 
 
-def _open_fetcher(scenario: Scenario, data_dir: Path) -> Fetcher:
-    """Runs in each crawl worker: the fetcher a pipeline run would open, on loopback."""
+def _open_fetcher(scenario: Scenario, data_dir: Path, part: str = "") -> Fetcher:
+    """Runs in each crawl worker (and, with ``part``, in the flow): the fetcher a pipeline
+    run would open, on loopback."""
     policy = _policy(scenario)
-    archive = WarcArchive(data_dir / "raw", scenario.name)
+    archive = WarcArchive(data_dir / "raw", scenario.name, part)
     return Fetcher(build_session(policy), archive, policy, Redactor(["serviceKey", "apiKey"]))
 
 
@@ -217,6 +218,7 @@ def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, flo
         _env_file=None, task_runner=kind, fetch_processes=processes, max_concurrency=HOSTS
     )
     keys = {s.name: (None, None) for s in specs}
+    flow_fetcher = opener(part="flow")
     with workers_report_here(), _runner(kind, processes) as runner:
         started = time.perf_counter()
         for future in [runner.submit(_warm, parameters={}) for _ in range(processes)]:
@@ -224,10 +226,11 @@ def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, flo
         warm = time.perf_counter() - started
         started = time.perf_counter()
         results = _collect_in_groups(
-            runner, specs, keys, opener, settings, RunOptions(steps=("fetch",))
+            runner, specs, keys, (opener, flow_fetcher), settings, RunOptions(steps=("fetch",))
         )
         wall = time.perf_counter() - started
         empty = _round_trip(runner, specs, opener, processes)
+    flow_fetcher.close()
     return {r.spec.name: r.collected for r in results}, warm, wall, empty
 
 

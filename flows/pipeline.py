@@ -71,7 +71,9 @@ from sources.host_groups import (
     Packed,
     crawl_group,
     failed_group,
+    fetch_robots_first,
     host_groups,
+    open_primed,
     unpack,
 )
 from sources.keys import missing_key_message
@@ -461,13 +463,17 @@ def _collect_all(
     replay = None
     if replaying:
         replay = open_replay(None if options.replay == SAMPLES else Path(options.replay), redactor)
-    fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor)
+    runner = group_task_runner(settings) if FlowRunContext.get() else None
+    # Beside the workers, the flow writes only robots.txt exchanges, to files of its own.
+    part = "flow" if runner is not None else ""
+    fetcher = open_fetcher(settings, run_id, replay=replay, redactor=redactor, archive_part=part)
     try:
-        runner = group_task_runner(settings) if FlowRunContext.get() else None
         if runner is not None:
             opener = functools.partial(open_fetcher, settings, run_id, replay, redactor)
             with workers_report_here(), runner:
-                results = _collect_in_groups(runner, chosen, keys, opener, settings, options)
+                results = _collect_in_groups(
+                    runner, chosen, keys, (opener, fetcher), settings, options
+                )
             return results, fetcher
         futures = [
             submit(collect_source, spec, fetcher, keys[spec.name], options.full) for spec in chosen
@@ -481,19 +487,23 @@ def _collect_in_groups(
     runner: TaskRunner,
     chosen: list[SourceSpec],
     keys: dict[str, tuple[str | None, str | None]],
-    opener: FetcherOpener,
+    fetchers: tuple[FetcherOpener, Fetcher],
     settings: Settings,
     options: RunOptions,
 ) -> list[SourceResult]:
-    """One task per host group on ``runner`` (started by the caller); the sources skipped for
-    a missing key stay here."""
+    """One task per host group on ``runner`` (started by the caller), each opening its fetcher
+    with the opener of ``fetchers``; the flow's own fetcher asks the hosts for robots.txt
+    first (``fetch_robots_first``). The sources skipped for a missing key stay here."""
     started = datetime.now(UTC)
     skipped = [s for s in chosen if keys[s.name][1]]
     for spec in skipped:
         _logger().warning("%s", keys[spec.name][1])
-    groups = host_groups([s for s in chosen if not keys[s.name][1]], settings.fetch_processes)
+    crawled = [s for s in chosen if not keys[s.name][1]]
+    groups = host_groups(crawled, settings.fetch_processes)
     share = max(1, settings.max_concurrency // max(1, len(groups)))
     api_keys = {name: key for name, (key, _) in keys.items()}
+    handoff, robots = fetch_robots_first(fetchers[1], crawled)
+    opener = functools.partial(open_primed, fetchers[0], handoff)
     results: list[SourceResult] = []
     futures = [
         (
@@ -519,6 +529,10 @@ def _collect_in_groups(
             for name, collected in failed_group(group, exc).items():
                 _logger().warning("%s: %s", name, collected.errors[0])
                 results.append(SourceResult(_spec_named(group, name), collected, started))
+    for result in results:
+        exchanges = robots.get(result.spec.name, [])
+        result.collected.fetches[:0] = exchanges
+        result.collected.warnings.extend(f"{x.url}: {x.warning}" for x in exchanges if x.warning)
     results += [SourceResult(s, Collected(s.name), started, keys[s.name][1]) for s in skipped]
     order = {s.name: i for i, s in enumerate(chosen)}
     return sorted(results, key=lambda r: order[r.spec.name])

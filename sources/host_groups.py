@@ -8,16 +8,26 @@ stay together, so that host's politeness gate still sees every request to it, an
 crawls with a fetcher of its own (its own session, robots cache and archive files: one per
 source and run, so no two workers write the same file). State updates come back
 uncommitted: the flow commits them once the records are stored.
+
+A worker takes a fraction of a second to start a task. The flow spends it asking each host
+the crawl starts at for its robots.txt (the first request a host gets anyway), and hands the
+rules and each host's last request time to the workers: a host's first page then waits only
+what is left of its interval, and the flow's robots.txt exchanges go to WARC files of their
+own (``<run_id>-flow.warc.gz``), credited to the first source that starts at that host.
 """
 
 from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Generic, TypeVar
+from urllib.parse import urlsplit
 
 from sources.crawl import Collected, collect_many
-from sources.fetch.client import Fetcher
+from sources.fetch.client import Fetcher, FetchResult
+from sources.fetch.robots import RobotsRules
 from sources.registry import SourceSpec
 
 FetcherOpener = Callable[[], Fetcher]
@@ -91,6 +101,47 @@ def crawl_group(
         for fetch in result.fetches:
             fetch.drop_body()
     return collected
+
+
+@dataclass(frozen=True)
+class RobotsHandoff:
+    """What the flow learnt while the workers started: each origin's robots rules, and when
+    each host's last request started (wall clock, which every process shares)."""
+
+    rules: dict[str, RobotsRules]
+    last_starts: dict[str, float]
+
+
+def fetch_robots_first(
+    fetcher: Fetcher, specs: Sequence[SourceSpec]
+) -> tuple[RobotsHandoff, dict[str, list[FetchResult]]]:
+    """In the flow: the robots.txt of every origin the ``specs`` start at, one thread each.
+    Returns the handoff for the workers and, by source, the exchanges to credit it with."""
+    firsts: dict[str, tuple[SourceSpec, str]] = {}
+    for spec in specs:
+        for request in spec.requests:
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https"):
+                firsts.setdefault(f"{parts.scheme}://{parts.netloc}", (spec, request.url))
+    credited: dict[str, list[FetchResult]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(len(firsts), 32))) as pool:
+        fetched = pool.map(
+            lambda first: (first[0].name, fetcher.fetch_robots(*first)), firsts.values()
+        )
+        for name, exchanges in fetched:
+            for exchange in exchanges:
+                exchange.drop_body()  # as a worker's: the archive holds it
+            credited.setdefault(name, []).extend(exchanges)
+    handoff = RobotsHandoff(fetcher.robots.known(), fetcher.scheduler.last_starts())
+    return handoff, credited
+
+
+def open_primed(opener: FetcherOpener, handoff: RobotsHandoff) -> Fetcher:
+    """In a worker: the group's fetcher, holding the flow's robots rules and hosts' pace."""
+    fetcher = opener()
+    fetcher.robots.seed(handoff.rules)
+    fetcher.scheduler.carry_over(handoff.last_starts)
+    return fetcher
 
 
 def failed_group(specs: Sequence[SourceSpec], exc: BaseException) -> dict[str, Collected]:

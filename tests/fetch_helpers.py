@@ -99,12 +99,13 @@ def fetcher(
     replay: ReplayStore | None = None,
     state: bool = False,
     run_id: str = "run1",
+    archive_part: str = "",
     **overrides: Any,
 ) -> Fetcher:
     chosen = policy(**overrides)
     return Fetcher(
         build_session(chosen, replay),
-        WarcArchive(tmp_path / "raw", run_id),
+        WarcArchive(tmp_path / "raw", run_id, archive_part),
         chosen,
         redactor(),
         state=FetchState(tmp_path / "state" / "fetch_state.sqlite") if state else None,

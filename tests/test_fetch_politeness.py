@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from itertools import pairwise
 
 import pytest
@@ -184,3 +185,18 @@ def test_a_replay_never_waits_while_the_live_crawl_keeps_every_gate(tmp_path, mo
 
 def without_fetch_ids(records):
     return [{k: v for k, v in r.items() if k != "fetch_id"} for r in records]
+
+
+def test_a_hosts_pace_carries_over_to_the_scheduler_of_another_process():
+    flow_side = politeness.HostScheduler(4)
+    with flow_side.slot("board.example", 0.3):
+        asked = time.monotonic()
+    worker_side = politeness.HostScheduler(4)
+    worker_side.carry_over(flow_side.last_starts())
+    worker_side.limit(2)  # a worker's share of the limit keeps the pace it was handed
+    with worker_side.slot("board.example", 0.3):
+        waited = time.monotonic() - asked
+    assert waited >= 0.3 - CLOCK_SLACK
+    before = time.monotonic()
+    with worker_side.slot("other.example", 0.3):
+        assert time.monotonic() - before < 0.1, "a host the flow never asked waits nothing"

@@ -72,11 +72,14 @@ def crawl_groups(specs, runner_name: str, dask_address: str | None, raw_dir: Pat
     settings = Settings(
         _env_file=None, task_runner=runner_name, fetch_processes=2, dask_address=dask_address
     )
-    opener = functools.partial(fetcher, raw_dir, state=True)
+    fetchers = (
+        functools.partial(fetcher, raw_dir, state=True),
+        fetcher(raw_dir, state=True, archive_part="flow"),
+    )
     options = pipeline.RunOptions(steps=("fetch",))
     keys = {s.name: (None, None) for s in specs}
     with group_task_runner(settings) as runner:
-        results = pipeline._collect_in_groups(runner, specs, keys, opener, settings, options)
+        results = pipeline._collect_in_groups(runner, specs, keys, fetchers, settings, options)
     return {r.spec.name: r.collected for r in results}
 
 
@@ -109,8 +112,10 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
     assert not any(f.body for c in collected.values() for f in c.fetches)
     assert _answers(collected) == _answers(threaded)
     assert all(s.peak_in_flight == 1 for s in servers)
-    # Arrival gaps at the server; the gate spaces the requests' starts 0.1 s apart.
-    assert all(min(gaps(s.seen("/board"))) >= 0.1 - CLOCK_SLACK for s in servers)
+    # Arrival gaps at the server; the gate spaces the requests' starts 0.1 s apart, also
+    # between the flow's robots.txt request and a worker's first page (the pace carried over).
+    assert all(len(s.seen("/robots.txt")) == 1 for s in servers), "asked once, by the flow"
+    assert all(min(gaps(s.requests)) >= 0.1 - CLOCK_SLACK for s in servers)
     assert {p.parent.parent.name for p in warc_files([tmp_path / "groups" / "raw"])} == {
         s.name for s in specs
     }
@@ -126,23 +131,23 @@ def _answers(collected: dict) -> dict:
 
 
 @flow(name="crawl-with-a-dying-worker")
-def crawl_with_dying_opener(specs) -> dict:
+def crawl_with_dying_opener(specs, raw_dir: Path) -> dict:
     settings = Settings(_env_file=None, task_runner="processes", fetch_processes=1)
     with group_task_runner(settings) as runner:
         results = pipeline._collect_in_groups(
             runner,
             specs,
             {s.name: (None, None) for s in specs},
-            _die,
+            (_die, fetcher(raw_dir, obey_robots=False)),
             settings,
             pipeline.RunOptions(steps=("fetch",)),
         )
     return {r.spec.name: r.collected for r in results}
 
 
-def test_a_worker_that_dies_is_reported_for_each_of_its_sources(prefect_api):
+def test_a_worker_that_dies_is_reported_for_each_of_its_sources(tmp_path, prefect_api):
     specs = [_spec("a", "a.example"), _spec("b", "a.example")]
-    collected = crawl_with_dying_opener(specs)
+    collected = crawl_with_dying_opener(specs, tmp_path)
     assert set(collected) == {"a", "b"}
     assert all("crawl worker failed" in c.errors[0] for c in collected.values())
 

@@ -65,15 +65,20 @@ class WarcLocation:
 
 
 class WarcArchive:
-    def __init__(self, root: Path, run_id: str):
+    """The run's WARC files, one per source; ``part`` names a second file of the same run
+    for a process that writes beside another (``<run_id>-<part>.warc.gz``): two processes
+    never append to one file."""
+
+    def __init__(self, root: Path, run_id: str, part: str = ""):
         self.root = root
         self.run_id = run_id
+        self.file_name = f"{run_id}-{part}.warc.gz" if part else f"{run_id}.warc.gz"
         self._lock = threading.Lock()
         self._path_locks: dict[Path, threading.Lock] = {}
         self._writers: dict[Path, WARCWriter] = {}
 
     def path_for(self, source: str, fetched_at: datetime) -> Path:
-        return self.root / source / fetched_at.strftime("%Y-%m-%d") / f"{self.run_id}.warc.gz"
+        return self.root / source / fetched_at.strftime("%Y-%m-%d") / self.file_name
 
     def _path_lock(self, path: Path) -> threading.Lock:
         with self._lock:

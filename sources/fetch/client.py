@@ -228,7 +228,16 @@ class Fetcher:
     def limit_concurrency(self, max_concurrency: int) -> None:
         """Lower the global limit, before any request: a crawl split over processes shares
         the run's limit out between them."""
-        self.scheduler = HostScheduler(max_concurrency)
+        self.scheduler.limit(max_concurrency)
+
+    def fetch_robots(self, spec: SourceSpec, url: str) -> list[FetchResult]:
+        """Load the robots.txt of ``url``'s origin now, as ``spec``'s first request there
+        would (once per origin and run); return the exchanges that took, for ``fetch_log``."""
+        history: list[FetchResult] = []
+        if self.policy.obey_robots:
+            origin = _origin(url)
+            self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
+        return history
 
     def close(self) -> None:
         """Close the run's archive files and connections."""
@@ -572,9 +581,11 @@ def open_fetcher(
     replay: ReplayStore | None = None,
     redactor: Redactor | None = None,
     specs: list[SourceSpec] | None = None,
+    archive_part: str = "",
 ) -> Fetcher:
     """The run's fetcher from its settings: live (with conditional-GET state) or replaying.
-    Without a ``redactor``, one is made from the settings and the ``specs``' secrets."""
+    Without a ``redactor``, one is made from the settings and the ``specs``' secrets;
+    ``archive_part`` names its own WARC files, for a process writing beside the workers."""
     params = [*settings.secret_params, *declared_secret_params(specs or [])]
     redactor = redactor or Redactor(params, settings.secret_values())
     policy = FetchPolicy.from_settings(settings)
@@ -583,7 +594,7 @@ def open_fetcher(
     state = FetchState.in_data_dir(settings.data_dir, replay=replay is not None)
     return Fetcher(
         build_session(policy, replay),
-        WarcArchive(settings.raw_dir, run_id),
+        WarcArchive(settings.raw_dir, run_id, archive_part),
         policy,
         redactor,
         state=state,

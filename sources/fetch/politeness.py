@@ -41,6 +41,25 @@ class HostScheduler:
                 gate = self._gates[host] = _Gate(threading.BoundedSemaphore(max_in_flight))
             return gate
 
+    def limit(self, max_concurrency: int) -> None:
+        """Set the global limit, before any request (each host's pace is kept)."""
+        self._global = threading.BoundedSemaphore(max_concurrency)
+
+    def last_starts(self) -> dict[str, float]:
+        """When each host's last request started, as wall-clock time (another process's
+        monotonic clock is not this one's)."""
+        offset = time.time() - time.monotonic()
+        return {h: g.last_start + offset for h, g in self._gates.items() if g.last_start > 0}
+
+    def carry_over(self, started: dict[str, float]) -> None:
+        """Take up hosts' pace from another process: their next request waits one interval
+        after the ``last_starts`` given."""
+        offset = time.time() - time.monotonic()
+        for host, wall in started.items():
+            gate = self._gate(host, 1)
+            with gate.lock:
+                gate.last_start = max(gate.last_start, wall - offset)
+
     def deferred(self, host: str) -> str | None:
         gate = self._gates.get(host)
         return gate.deferred if gate else None

@@ -64,6 +64,17 @@ class RobotsCache:
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
+    def known(self) -> dict[str, RobotsRules]:
+        """The rules loaded so far, by origin."""
+        with self._lock:
+            return dict(self._rules)
+
+    def seed(self, rules: dict[str, RobotsRules]) -> None:
+        """Rules loaded by another process: those origins are not fetched again."""
+        with self._lock:
+            for origin, found in rules.items():
+                self._rules.setdefault(origin, found)
+
     def rules(self, origin: str, load: Callable[[], RobotsRules]) -> RobotsRules:
         """The host's rules; ``load`` fetches them when no thread has yet."""
         with self._lock:
