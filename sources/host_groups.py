@@ -11,14 +11,16 @@ uncommitted: the flow commits them once the records are stored.
 
 A worker takes a fraction of a second to start a task. The flow spends it asking each host
 the crawl starts at for its robots.txt (the first request a host gets anyway), and hands the
-rules and each host's last request time to the workers: a host's first page then waits only
-what is left of its interval, and the flow's robots.txt exchanges go to WARC files of their
-own (``<run_id>-flow.warc.gz``), credited to the first source that starts at that host.
+rules and the time it was done with each host to the workers: a host's first page then
+waits only what is left of its interval, and the flow's robots.txt exchanges go to WARC
+files of their own (``<run_id>-flow.warc.gz``), credited to the first source that starts
+at that host.
 """
 
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,10 +108,12 @@ def crawl_group(
 @dataclass(frozen=True)
 class RobotsHandoff:
     """What the flow learnt while the workers started: each origin's robots rules, and when
-    each host's last request started (wall clock, which every process shares)."""
+    the flow was done with each host it asked (wall clock, which every process shares;
+    later than the request's start, so the worker's wait is never short of an interval
+    however long the flow's request took to arrive)."""
 
     rules: dict[str, RobotsRules]
-    last_starts: dict[str, float]
+    done_at: dict[str, float]
 
 
 def fetch_robots_first(
@@ -132,7 +136,8 @@ def fetch_robots_first(
             for exchange in exchanges:
                 exchange.drop_body()  # as a worker's: the archive holds it
             credited.setdefault(name, []).extend(exchanges)
-    handoff = RobotsHandoff(fetcher.robots.known(), fetcher.scheduler.last_starts())
+    done = time.time()
+    handoff = RobotsHandoff(fetcher.robots.known(), dict.fromkeys(fetcher.scheduler.asked(), done))
     return handoff, credited
 
 
@@ -140,7 +145,7 @@ def open_primed(opener: FetcherOpener, handoff: RobotsHandoff) -> Fetcher:
     """In a worker: the group's fetcher, holding the flow's robots rules and hosts' pace."""
     fetcher = opener()
     fetcher.robots.seed(handoff.rules)
-    fetcher.scheduler.carry_over(handoff.last_starts)
+    fetcher.scheduler.carry_over(handoff.done_at)
     return fetcher
 
 

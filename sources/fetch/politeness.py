@@ -45,15 +45,14 @@ class HostScheduler:
         """Set the global limit, before any request (each host's pace is kept)."""
         self._global = threading.BoundedSemaphore(max_concurrency)
 
-    def last_starts(self) -> dict[str, float]:
-        """When each host's last request started, as wall-clock time (another process's
-        monotonic clock is not this one's)."""
-        offset = time.time() - time.monotonic()
-        return {h: g.last_start + offset for h, g in self._gates.items() if g.last_start > 0}
+    def asked(self) -> list[str]:
+        """The hosts a request has gone to."""
+        return [h for h, g in self._gates.items() if g.last_start > float("-inf")]
 
     def carry_over(self, started: dict[str, float]) -> None:
         """Take up hosts' pace from another process: their next request waits one interval
-        after the ``last_starts`` given."""
+        after the wall-clock time given (another process's monotonic clock is not this
+        one's)."""
         offset = time.time() - time.monotonic()
         for host, wall in started.items():
             gate = self._gate(host, 1)
