@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from itertools import pairwise
 
@@ -196,8 +197,17 @@ def test_a_hosts_pace_carries_over_to_the_scheduler_of_another_process():
     worker_side = politeness.HostScheduler(4)
     worker_side.carry_over(dict.fromkeys(flow_side.asked(), time.time()))
     worker_side.limit(2)  # a worker's share of the limit keeps the pace it was handed
-    with worker_side.slot("board.example", 0.3):
+
+    def second_request() -> None:
+        with worker_side.slot("board.example", 0.0, max_in_flight=2):
+            pass
+
+    with worker_side.slot("board.example", 0.3, max_in_flight=2):
         waited = time.monotonic() - asked
+        alongside = threading.Thread(target=second_request, daemon=True)
+        alongside.start()
+        alongside.join(timeout=2)
+    assert not alongside.is_alive(), "the host's own limit in flight, not one from the handoff"
     assert waited >= 0.3 - CLOCK_SLACK
     before = time.monotonic()
     with worker_side.slot("other.example", 0.3):

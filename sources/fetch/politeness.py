@@ -32,13 +32,16 @@ class HostScheduler:
     def __init__(self, max_concurrency: int):
         self._global = threading.BoundedSemaphore(max_concurrency)
         self._gates: dict[str, _Gate] = {}
+        self._carried: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def _gate(self, host: str, max_in_flight: int) -> _Gate:
         with self._lock:
             gate = self._gates.get(host)
             if gate is None:
-                gate = self._gates[host] = _Gate(threading.BoundedSemaphore(max_in_flight))
+                slots = threading.BoundedSemaphore(max_in_flight)
+                carried = self._carried.get(host, float("-inf"))
+                gate = self._gates[host] = _Gate(slots, last_start=carried)
             return gate
 
     def limit(self, max_concurrency: int) -> None:
@@ -54,10 +57,14 @@ class HostScheduler:
         after the wall-clock time given (another process's monotonic clock is not this
         one's)."""
         offset = time.time() - time.monotonic()
-        for host, wall in started.items():
-            gate = self._gate(host, 1)
-            with gate.lock:
-                gate.last_start = max(gate.last_start, wall - offset)
+        with self._lock:
+            for host, wall in started.items():
+                at = max(self._carried.get(host, float("-inf")), wall - offset)
+                self._carried[host] = at
+                gate = self._gates.get(host)
+                if gate is not None:
+                    with gate.lock:
+                        gate.last_start = max(gate.last_start, at)
 
     def deferred(self, host: str) -> str | None:
         gate = self._gates.get(host)
