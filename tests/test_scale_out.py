@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 
 import cloudpickle
@@ -22,7 +23,7 @@ from sources.fetch.state import SeenPosts
 from sources.host_groups import Packed, host_groups, unpack
 from sources.registry import SourceSpec
 from tests.fetch_helpers import fetcher, paced_boards
-from tests.httpserver import CLOCK_SLACK, gaps, local_servers
+from tests.httpserver import CLOCK_SLACK, local_servers
 from tests.pages import board_spec as example_board
 
 ROOT = Path(__file__).parents[1]
@@ -112,10 +113,16 @@ def test_host_groups_on_a_dask_cluster_collect_what_threads_collect(
     assert not any(f.body for c in collected.values() for f in c.fetches)
     assert _answers(collected) == _answers(threaded)
     assert all(s.peak_in_flight == 1 for s in servers)
-    # Arrival gaps at the server; the gate spaces the requests' starts 0.1 s apart, also
-    # between the flow's robots.txt request and a worker's first page (the pace carried over).
-    assert all(len(s.seen("/robots.txt")) == 1 for s in servers), "asked once, by the flow"
-    assert all(min(gaps(s.requests)) >= 0.1 - CLOCK_SLACK for s in servers)
+    asked = [len(s.seen("/robots.txt")) for s in servers]
+    assert asked == [1] * len(servers), f"robots.txt asked {asked} times, not once by the flow"
+    # The gate spaces the starts of a host's requests 0.1 s apart, across the flow's
+    # robots.txt request and a worker's pages too (the pace carried over). Starts as the
+    # client logged them: the first request on a worker's new connection may reach the host
+    # late on a loaded machine, so arrival gaps can be shorter than the starts' gaps.
+    for name, found in collected.items():
+        starts = sorted(f.fetched_at.timestamp() for f in found.fetches)
+        shortest = min(b - a for a, b in pairwise(starts))
+        assert shortest >= 0.1 - CLOCK_SLACK, f"{name}: requests started {shortest:.3f} s apart"
     assert {p.parent.parent.name for p in warc_files([tmp_path / "groups" / "raw"])} == {
         s.name for s in specs
     }
