@@ -230,6 +230,11 @@ class _Crawl:
             self.queue.append(_Item(first, board))
         waited: set[str] = set()
         while self.queue and len(self.out.fetches) < MAX_REQUESTS_PER_RUN:
+            if self.fetcher.closed:
+                self.out.warnings.append(
+                    f"{spec.name}: the run stopped with {len(self.queue)} requests not made"
+                )
+                break
             item = self.queue.popleft()
             try:
                 self._step(item, waited)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,6 +94,60 @@ def test_a_crash_mid_write_leaves_earlier_records_readable(tmp_path):
     read = list(read_exchanges(path))
     assert [e.fetch_id for e in read] == ["fetch1", "fetch2"]
     assert ReplayStore.from_warc([tmp_path], redactor()).answers
+
+
+class _HeldArchive(WarcArchive):
+    """Holds each write between its two records until ``go`` is set."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.inside, self.go = threading.Event(), threading.Event()
+
+    def _request_record(self, *args):
+        self.inside.set()
+        self.go.wait(10)
+        return super()._request_record(*args)
+
+
+def test_close_waits_for_a_write_in_progress_and_a_later_write_still_lands(tmp_path):
+    archive = _HeldArchive(tmp_path, "run1")
+    archive.go.set()
+    path = archive.write("test_board", exchange(1)).path
+    archive.go.clear()
+    writing = threading.Thread(target=archive.write, args=("test_board", exchange(2)))
+    writing.start()
+    assert archive.inside.wait(10)
+    closing = threading.Thread(target=archive.close)
+    closing.start()
+    closing.join(0.2)
+    assert closing.is_alive(), "close did not wait for the write in progress"
+    archive.go.set()
+    writing.join(10)
+    closing.join(10)
+    late = archive.write("test_board", exchange(3))
+    assert late.path == path
+    assert [e.fetch_id for e in read_exchanges(path)] == ["fetch1", "fetch2", "fetch3"]
+
+
+def test_a_crawl_whose_fetcher_closes_mid_request_keeps_that_answer_and_asks_nothing_more(
+    tmp_path,
+):
+    run = fetcher(tmp_path)
+
+    def answer(seen):
+        number = int(seen.query.split("page=")[1])
+        if number == 2:
+            run.close()
+        return html(board_page([number * 10], next_page=number + 1))
+
+    with local_servers(1) as (server,):
+        server.route("/board", answer)
+        collected = collect(paged_spec(server), run)
+        asked = [seen.query for seen in server.seen("/board")]
+    assert asked == ["page=1", "page=2"]
+    pages_kept = [e.url.rsplit("=", 1)[1] for e in responses(tmp_path) if "/board" in e.url]
+    assert pages_kept == ["1", "2"]
+    assert any("the run stopped with 1 requests not made" in w for w in collected.warnings)
 
 
 def test_records_are_only_ever_appended(tmp_path):

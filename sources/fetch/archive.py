@@ -76,6 +76,7 @@ class WarcArchive:
         self._lock = threading.Lock()
         self._path_locks: dict[Path, threading.Lock] = {}
         self._writers: dict[Path, WARCWriter] = {}
+        self._closed = False
 
     def path_for(self, source: str, fetched_at: datetime) -> Path:
         return self.root / source / fetched_at.strftime("%Y-%m-%d") / self.file_name
@@ -88,28 +89,43 @@ class WarcArchive:
                 lock = self._path_locks[path] = threading.Lock()
             return lock
 
-    def _writer(self, path: Path) -> WARCWriter:
-        """The run's file, opened once for appending and kept open until ``close``."""
-        writer = self._writers.get(path)
-        if writer is None:
-            writer = self._writers[path] = WARCWriter(path.open("ab"), gzip=True)
-        return writer
+    def _writer(self, path: Path) -> WARCWriter | None:
+        """The run's file, opened once for appending and kept open until ``close``; None once
+        the archive is closed."""
+        with self._lock:
+            writer = self._writers.get(path)
+            if writer is None and not self._closed:
+                writer = self._writers[path] = WARCWriter(path.open("ab"), gzip=True)
+            return writer
 
     def close(self) -> None:
+        """Close the files, each once the write in progress on it ends. A request that was in
+        flight when the run stopped is still archived: its write opens the file for itself."""
         with self._lock:
-            for writer in self._writers.values():
-                writer.out.close()
+            self._closed = True
+            writers = list(self._writers.items())
             self._writers.clear()
+        for path, writer in writers:
+            with self._path_lock(path):
+                writer.out.close()
 
     def write(self, source: str, exchange: ArchivedExchange) -> WarcLocation:
         path = self.path_for(source, exchange.fetched_at)
         with self._path_lock(path):
             writer = self._writer(path)
-            offset = writer.out.tell()
-            main = self._main_record(writer, source, exchange)
-            writer.write_record(main)
-            writer.write_record(self._request_record(writer, exchange, main))
-            writer.out.flush()
+            if writer is not None:
+                return self._append(writer, path, source, exchange)
+            with path.open("ab") as out:
+                return self._append(WARCWriter(out, gzip=True), path, source, exchange)
+
+    def _append(
+        self, writer: WARCWriter, path: Path, source: str, exchange: ArchivedExchange
+    ) -> WarcLocation:
+        offset = writer.out.tell()
+        main = self._main_record(writer, source, exchange)
+        writer.write_record(main)
+        writer.write_record(self._request_record(writer, exchange, main))
+        writer.out.flush()
         return WarcLocation(path, offset)
 
     def _warc_headers(self, source: str, exchange: ArchivedExchange) -> dict[str, str]:

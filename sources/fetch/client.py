@@ -223,6 +223,7 @@ class Fetcher:
         self.scheduler = HostScheduler(policy.max_concurrency)
         self.guard = HostGuard(check_addresses=self.live)
         self.robots = RobotsCache()
+        self.closed = False
         self._environment: dict[str, dict[str, Any]] = {}
 
     def limit_concurrency(self, max_concurrency: int) -> None:
@@ -240,7 +241,9 @@ class Fetcher:
         return history
 
     def close(self) -> None:
-        """Close the run's archive files and connections."""
+        """Close the run's archive files and connections. A crawl still running (its run was
+        stopped) sees ``closed`` and asks for nothing more."""
+        self.closed = True
         self.archive.close()
         self.session.close()
 
