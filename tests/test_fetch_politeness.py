@@ -211,4 +211,4 @@ def test_a_hosts_pace_carries_over_to_the_scheduler_of_another_process():
     assert waited >= 0.3 - CLOCK_SLACK
     before = time.monotonic()
     with worker_side.slot("other.example", 0.3):
-        assert time.monotonic() - before < 0.1, "a host the flow never asked waits nothing"
+        assert time.monotonic() - before < 0.15, "a host the flow never asked waits nothing"
