@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from sources.crawl import Collected, collect_many
-from sources.fetch.client import Fetcher, FetchResult
+from sources.fetch.client import Fetcher, FetchResult, url_origin
 from sources.fetch.robots import RobotsRules
 from sources.registry import SourceSpec
 
@@ -124,9 +124,8 @@ def fetch_robots_first(
     firsts: dict[str, tuple[SourceSpec, str]] = {}
     for spec in specs:
         for request in spec.requests:
-            parts = urlsplit(request.url)
-            if parts.scheme in ("http", "https"):
-                firsts.setdefault(f"{parts.scheme}://{parts.netloc}", (spec, request.url))
+            if urlsplit(request.url).scheme in ("http", "https"):
+                firsts.setdefault(url_origin(request.url), (spec, request.url))
     credited: dict[str, list[FetchResult]] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(len(firsts), 32))) as pool:
         fetched = pool.map(

@@ -199,7 +199,8 @@ def build_session(policy: FetchPolicy, replay: ReplayStore | None = None) -> req
     return session
 
 
-def _origin(url: str) -> str:
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: the unit robots.txt rules apply to."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -236,7 +237,7 @@ class Fetcher:
         would (once per origin and run); return the exchanges that took, for ``fetch_log``."""
         history: list[FetchResult] = []
         if self.policy.obey_robots:
-            origin = _origin(url)
+            origin = url_origin(url)
             self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
         return history
 
@@ -330,7 +331,7 @@ class Fetcher:
         )
         pace = 1.0 if self.live else 0.0
         if obey_robots and self.policy.obey_robots:
-            origin = _origin(url)
+            origin = url_origin(url)
             rules = self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
             if not rules.allows(url, self.policy.user_agent):
                 reason = rules.closed_reason or f"disallowed by {origin}/robots.txt"
@@ -417,7 +418,7 @@ class Fetcher:
         return rules
 
     def _environment_for(self, url: str) -> dict[str, Any]:
-        origin = _origin(url)
+        origin = url_origin(url)
         settings = self._environment.get(origin)
         if settings is None:
             merged = self.session.merge_environment_settings(url, {}, None, None, None)
