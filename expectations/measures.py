@@ -109,20 +109,31 @@ def _freshness(con, run_id: str, sources: dict[str, SourceInfo]) -> pd.DataFrame
 _SCOPES = {"announcements": "announcements", "observations": "statistics"}
 
 
-def _new_versions(con, table: str, run_id: str) -> tuple[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class _NewVersions:
     """Versions this run wrote first (a version seen again keeps its first_seen), and every
     version first seen since the last good build: a run killed after loading and before its
     gate passed left those, and the run that sees them again must not let them through
-    unjudged. Returns the subquery and its parameters."""
-    since = judged_until(con, _SCOPES[table])
-    query = f"(select * from raw.{table} where run_id = $run and first_seen = last_seen"
-    if since is None:
-        return query + ")", {"run": run_id}
-    return query + " or first_seen >= $since)", {"run": run_id, "since": since}
+    unjudged. ``since`` is read once per gate, per raw table."""
+
+    run_id: str
+    since: dict[str, datetime | None]
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection, run_id: str) -> _NewVersions:
+        return cls(run_id, {table: judged_until(con, scope) for table, scope in _SCOPES.items()})
+
+    def query(self, table: str) -> tuple[str, dict[str, Any]]:
+        """The subquery of ``raw.<table>``'s versions to judge, and its parameters."""
+        query = f"(select * from raw.{table} where run_id = $run and first_seen = last_seen"
+        since = self.since[table]
+        if since is None:
+            return query + ")", {"run": self.run_id}
+        return query + " or first_seen >= $since)", {"run": self.run_id, "since": since}
 
 
-def _values(con, run_id: str) -> pd.DataFrame:
-    observations, parameters = _new_versions(con, "observations", run_id)
+def _values(con, new: _NewVersions) -> pd.DataFrame:
+    observations, parameters = new.query("observations")
     return con.execute(
         "select o.indicator_id, split_part(o.indicator_id, '.', 1) as family, o.source, "
         "o.region_code, o.period, o.value, o.unit, coalesce(u.quantity, 'unknown') as quantity "
@@ -131,10 +142,10 @@ def _values(con, run_id: str) -> pd.DataFrame:
     ).df()
 
 
-def _completeness(con, run_id: str, sources: dict[str, SourceInfo]) -> pd.DataFrame:
+def _completeness(con, new: _NewVersions, sources: dict[str, SourceInfo]) -> pd.DataFrame:
     """Per source, the share of its new rows that carry each field; a field the source
     declares it does not publish (``lacks``) is left empty, so it is not expected."""
-    new_announcements, parameters = _new_versions(con, "announcements", run_id)
+    new_announcements, parameters = new.query("announcements")
     announcements = con.execute(
         "select source, 'announcement' as record_type, count(*) as rows, "
         "avg((posted_date is not null)::int) as dated, "
@@ -143,7 +154,7 @@ def _completeness(con, run_id: str, sources: dict[str, SourceInfo]) -> pd.DataFr
         f"from {new_announcements} group by source",
         parameters,
     ).df()
-    new_observations, parameters = _new_versions(con, "observations", run_id)
+    new_observations, parameters = new.query("observations")
     observations = con.execute(
         "select source, 'observation' as record_type, count(*) as rows, null::double as dated, "
         "null::double as with_text, avg((value is not null)::int) as with_value "
@@ -182,10 +193,11 @@ def gate_input(
     ).fetchall()]  # fmt: skip
     types = {sources[n].record_type for n in names if n in sources} | _loaded_types(con, judged)
     changed = [d.name for d in DATASETS if d.record_type in types]
+    new = _NewVersions.of(con, judged)
     batches = {
         "volume": _volume(con, changed, published_dir),
         "freshness": _freshness(con, judged, sources),
-        "values": _values(con, judged) if "observation" in types else pd.DataFrame(),
-        "completeness": _completeness(con, judged, sources),
+        "values": _values(con, new) if "observation" in types else pd.DataFrame(),
+        "completeness": _completeness(con, new, sources),
     }
     return GateInput(judged, changed, batches)
