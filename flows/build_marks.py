@@ -168,14 +168,6 @@ def built_with_this_project(con: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] == project_hash()
 
 
-def project_built(warehouse: Path) -> bool:
-    """``built_with_this_project`` on its own connection to the warehouse."""
-    from flows.warehouse import connect
-
-    with connect(warehouse) as con:
-        return built_with_this_project(con)
-
-
 def unchanged_since_build(warehouse: Path, scope: str, as_of: datetime) -> bool:
     """``nothing_new`` on its own connection to the warehouse (closed before dbt runs)."""
     from flows.warehouse import connect

@@ -48,8 +48,8 @@ from flows import notify
 from flows.build_marks import (
     BuildMark,
     as_of_moment,
+    built_with_this_project,
     mark_build,
-    project_built,
     project_hash,
     unchanged_since_build,
 )
@@ -320,7 +320,7 @@ def transform(
     logger = _logger()
     os.environ["FEZ_RUN_ID"] = run_id
     command = list(PIPELINE_BUILD)
-    if scope in SCOPE_DBT_SELECT and _marts_exist(settings) and project_built(settings.warehouse):
+    if scope in SCOPE_DBT_SELECT and _branch_build_allowed(settings):
         command += SCOPE_DBT_SELECT[scope]
     elif scope in SCOPE_DBT_SELECT:
         logger.info(
@@ -352,14 +352,16 @@ def transform(
     return outcome.nodes, freshness
 
 
-def _marts_exist(settings: Settings) -> bool:
-    """Whether every published mart exists: a scoped build needs the others built once."""
+def _branch_build_allowed(settings: Settings) -> bool:
+    """Whether a scoped build may leave the rest of the project alone: every published mart
+    was built once, and the last good build was of this dbt project."""
     from flows.preflight import existing_relations
     from flows.release.datasets import DATASETS
 
     con = connect(settings.warehouse)
     try:
-        return {d.relation for d in DATASETS} <= existing_relations(con)
+        marts = {d.relation for d in DATASETS} <= existing_relations(con)
+        return marts and built_with_this_project(con)
     finally:
         con.close()
 

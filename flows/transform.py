@@ -22,7 +22,7 @@ PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test", "--no-write-j
 # The announcement branch of the dbt project: the nodes downstream of the raw announcements and
 # their removals, and their tests; nothing fed by the statistics sources. The seeds and the
 # models built from seeds alone are left as the last build made them: a run after a change of
-# the project builds everything (flows.build_marks.project_built).
+# the project builds everything (flows.build_marks.built_with_this_project).
 SCOPE_DBT_SELECT = {
     "announcements": [
         "--select",

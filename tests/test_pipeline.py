@@ -15,6 +15,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 import flows.pipeline as pipeline
+from flows.build_marks import BuildMark, mark_build, project_hash
 from flows.cli import app
 from flows.locking import run_lock
 from flows.settings import Settings
@@ -232,14 +233,17 @@ def test_a_blocked_release_ends_the_flow_run_failed_and_fez_prints_its_summary(
     assert "release blocked by fct_announcement" in result.output
 
 
-def test_a_scoped_build_sees_whether_every_published_mart_was_built_once(data_dir):
+def test_a_scoped_build_needs_every_published_mart_and_a_build_of_this_project(data_dir):
     from flows.release.datasets import DATASETS
 
     settings = Settings()
     connect(settings.warehouse).close()
-    assert not pipeline._marts_exist(settings)  # first build: the whole project
+    assert not pipeline._branch_build_allowed(settings)  # first build: the whole project
     con = connect(settings.warehouse)
     for dataset in DATASETS:
         con.execute(f"create table {dataset.relation} (id integer)")
     con.close()
-    assert pipeline._marts_exist(settings)
+    assert not pipeline._branch_build_allowed(settings)  # no good build recorded yet
+    built = datetime(2026, 11, 20, tzinfo=UTC)
+    mark_build(settings.warehouse, BuildMark("r1", "all", built, built, project_hash()))
+    assert pipeline._branch_build_allowed(settings)
