@@ -21,7 +21,7 @@ alone costs the crawl.
 
 Targets: (a) 25 pages at 0.2 s: wall ≤ 1.05 × the bound; (b) 100 pages at 0.05 s: wall ≤ 1.3 ×
 the bound. Also reported: the highest per-host concurrency the servers saw (must be 1) and
-the archive re-parse throughput in pages per second on one core.
+the archive re-parse throughput in pages per second on one core (best of three passes).
 """
 
 from __future__ import annotations
@@ -255,10 +255,6 @@ def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
     pages = sum(1 for c in collected.values() for f in c.fetches if f.request.kind == "list")
     records = sum(len(c.records) for c in collected.values())
     errors = [e for c in collected.values() for e in c.errors]
-    started = time.process_time()
-    reparsed = reparse_archive(data_dir / "raw", {s.name: s for s in specs})
-    cpu = time.process_time() - started
-    assert sum(len(c.records) for c in reparsed.values()) == records
     return {
         "scenario": scenario,
         "wall": wall,
@@ -271,8 +267,22 @@ def run(scenario: Scenario, data_dir: Path, processes: int, kind: str) -> dict:
         "errors": errors,
         "peak": max(p for p, _ in seen),
         "requests": sum(n for _, n in seen),
-        "reparse_rate": pages / cpu if cpu else float("inf"),
+        "reparse_rate": _reparse_rate(data_dir / "raw", specs, pages, records),
     }
+
+
+def _reparse_rate(raw: Path, specs: list[SourceSpec], pages: int, records: int) -> float:
+    """Pages re-parsed per second of CPU, the best of three passes over the archive (as
+    ``timeit`` takes the best), with the parsers imported first: a steady rate, not the
+    one-off import that the first pass on the process runner's flow side would include."""
+    _import_parsers()
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        reparsed = reparse_archive(raw, {s.name: s for s in specs})
+        best = min(best, time.process_time() - started)
+        assert sum(len(c.records) for c in reparsed.values()) == records
+    return pages / best if best else float("inf")
 
 
 def report(result: dict) -> str:
