@@ -120,15 +120,24 @@ class TemporaryServer:
     @contextlib.contextmanager
     def serving(self) -> Iterator[None]:
         """Point Prefect at this server for the block, once it serves. Stopped at exit, after
-        Prefect's log and event workers (registered later) have sent what they hold."""
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        Prefect's log and event workers (registered later) have sent what they hold.
+
+        Flow-run heartbeats are off on it: they let a lasting server see a run's process die,
+        but this one dies with the process, and the flow's end waits up to a second for the
+        heartbeat thread to wake."""
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+            temporary_settings,
+        )
 
         if PREFECT_API_URL.value():  # a Prefect profile names a server: that one is used
             self.stop()
             yield
             return
         self.wait()
-        with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+        own = {PREFECT_API_URL: self.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        with temporary_settings(updates=own):
             yield
 
     def stop(self) -> None:

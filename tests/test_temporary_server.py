@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -65,12 +67,22 @@ def test_a_command_without_an_api_runs_on_its_own_temporary_server_and_stops_it(
     assert "temporary server" not in output
     assert (data_dir / "prefect" / "prefect.db").is_file(), "the run's history is in its data dir"
     assert _servers_of(data_dir / "prefect") == []
+    # No heartbeats: they let a lasting server see a run's process die, this one dies with
+    # it, and a flow's end would wait up to a second for the heartbeat thread.
+    events = _events(data_dir / "prefect" / "prefect.db")
+    assert "prefect.flow-run.Completed" in events
+    assert "prefect.flow-run.heartbeat" not in events
+
+
+def _events(database: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(database)) as con:
+        return {name for (name,) in con.execute("select distinct event from events")}
 
 
 def test_a_server_named_by_a_prefect_profile_is_used_and_the_temporary_one_stopped(
     tmp_path, monkeypatch
 ):
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
@@ -79,4 +91,5 @@ def test_a_server_named_by_a_prefect_profile_is_used_and_the_temporary_one_stopp
     named = "http://127.0.0.1:4200/api"
     with temporary_settings(updates={PREFECT_API_URL: named}), server.serving():
         assert PREFECT_API_URL.value() == named
+        assert get_current_settings().flows.heartbeat_frequency is not None
     assert server.process.poll() is not None
