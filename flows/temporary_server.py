@@ -55,10 +55,21 @@ def _site_packages() -> str:
     return str(Path(spec.origin).parents[1])
 
 
+def _creates_database() -> bool:
+    """Whether the server will create its SQLite database in ``PREFECT_HOME``: its migrations
+    then take most of its start (13 s on 2 cores, against about 5 s on an existing one)."""
+    names = ("PREFECT_SERVER_DATABASE_CONNECTION_URL", "PREFECT_API_DATABASE_CONNECTION_URL")
+    if any(os.environ.get(name) for name in names):
+        return False
+    home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    return not (home / "prefect.db").exists()
+
+
 class TemporaryServer:
     """The server process, launched at once; ``wait`` until it answers its health check."""
 
     def __init__(self, startup_timeout: float) -> None:
+        self.creates_database = _creates_database()
         self.port = _free_port()
         self.startup_timeout = startup_timeout
         self.process = self._launch()

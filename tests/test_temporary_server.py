@@ -8,10 +8,16 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import psutil
 
-from flows.temporary_server import import_while_starting, launch_temporary_server
+from flows.cli import warm_modules
+from flows.temporary_server import (
+    _creates_database,
+    import_while_starting,
+    launch_temporary_server,
+)
 
 FEZ = str(Path(sys.executable).parent / "fez")
 
@@ -33,6 +39,31 @@ def test_modules_are_imported_in_order_only_while_the_server_starts(monkeypatch)
     monkeypatch.setattr("importlib.import_module", imported.append)
     import_while_starting(_Starting(polls=1), ["first", "second", "third"])
     assert imported == ["first"]
+
+
+def test_the_gates_import_is_warmed_only_while_the_server_creates_its_database(
+    tmp_path, monkeypatch
+):
+    """On an existing database the server serves before Great Expectations' 3 s import would
+    end: the rest would delay every run, the ones with nothing new to judge too."""
+    monkeypatch.delenv("PREFECT_SERVER_DATABASE_CONNECTION_URL", raising=False)
+    monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    assert _creates_database()
+    (tmp_path / "prefect.db").touch()
+    assert not _creates_database()
+    (tmp_path / "prefect.db").unlink()
+    monkeypatch.setenv("PREFECT_SERVER_DATABASE_CONNECTION_URL", "postgresql+asyncpg://db/prefect")
+    assert not _creates_database()
+    steps = ["fetch", "load", "transform", "check", "publish"]
+    creating, existing = (
+        SimpleNamespace(creates_database=True),
+        SimpleNamespace(creates_database=False),
+    )
+    assert warm_modules(steps, creating) == ["dbt.cli.main", "great_expectations"]
+    assert warm_modules(steps, existing) == ["dbt.cli.main"]
+    assert warm_modules(["fetch", "check"], creating) == ["great_expectations"]
+    assert warm_modules(["fetch"], creating) == []
 
 
 def test_no_server_is_started_when_an_api_is_configured(monkeypatch):
