@@ -171,20 +171,18 @@ def _print_summary(summary, published_dir: Path) -> None:
 
 STEP_MODULES = (("transform", "dbt.cli.main"), ("check", "great_expectations"))
 """The heavy module each step imports, warmed while Prefect's temporary server starts."""
-WARMED_WHILE_CREATING = {"great_expectations"}
-"""Warmed only while the server creates its database. On an existing one it serves before
-this 3 s import would end, and the rest of the import would delay every run, the runs with
-nothing new to judge as well; the gate imports it when it has something to judge."""
+MAY_GO_UNUSED = {"great_expectations"}
+"""Not warmed for a run that fetches while the server opens an existing database: that server
+serves before this 3 s import would end, and the rest of the import would delay every run, the
+ones that find nothing new and skip the gate as well (the gate imports it when it runs). A
+command that always judges (``fez check``, ``fez publish``) and a server creating its database
+(13 s) still warm it."""
 
 
 def warm_modules(steps: list[str], server: TemporaryServer | None) -> list[str]:
     """The modules to import while ``server`` starts, in order."""
-    creating = server is not None and server.creates_database
-    return [
-        module
-        for step, module in STEP_MODULES
-        if step in steps and (creating or module not in WARMED_WHILE_CREATING)
-    ]
+    skipped = MAY_GO_UNUSED if "fetch" in steps and server and not server.creates_database else ()
+    return [module for step, module in STEP_MODULES if step in steps and module not in skipped]
 
 
 def _run(

@@ -41,11 +41,12 @@ def test_modules_are_imported_in_order_only_while_the_server_starts(monkeypatch)
     assert imported == ["first"]
 
 
-def test_the_gates_import_is_warmed_only_while_the_server_creates_its_database(
+def test_a_fetching_run_warms_the_gates_import_only_while_the_server_creates_its_database(
     tmp_path, monkeypatch
 ):
     """On an existing database the server serves before Great Expectations' 3 s import would
-    end: the rest would delay every run, the ones with nothing new to judge too."""
+    end: the rest would delay every run, the ones with nothing new to judge too. A command
+    that always judges still warms it."""
     monkeypatch.delenv("PREFECT_SERVER_DATABASE_CONNECTION_URL", raising=False)
     monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL", raising=False)
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
@@ -55,14 +56,14 @@ def test_the_gates_import_is_warmed_only_while_the_server_creates_its_database(
     (tmp_path / "prefect.db").unlink()
     monkeypatch.setenv("PREFECT_SERVER_DATABASE_CONNECTION_URL", "postgresql+asyncpg://db/prefect")
     assert not _creates_database()
-    steps = ["fetch", "load", "transform", "check", "publish"]
-    creating, existing = (
-        SimpleNamespace(creates_database=True),
-        SimpleNamespace(creates_database=False),
-    )
-    assert warm_modules(steps, creating) == ["dbt.cli.main", "great_expectations"]
-    assert warm_modules(steps, existing) == ["dbt.cli.main"]
-    assert warm_modules(["fetch", "check"], creating) == ["great_expectations"]
+    run = ["fetch", "transform", "check", "publish"]
+    creating = SimpleNamespace(creates_database=True)
+    existing = SimpleNamespace(creates_database=False)
+    assert warm_modules(run, creating) == ["dbt.cli.main", "great_expectations"]
+    assert warm_modules(run, existing) == ["dbt.cli.main"]
+    assert warm_modules(["check"], existing) == ["great_expectations"]
+    assert warm_modules(["check", "publish"], existing) == ["great_expectations"]
+    assert warm_modules(["transform"], existing) == ["dbt.cli.main"]
     assert warm_modules(["fetch"], creating) == []
 
 
