@@ -226,7 +226,7 @@ def crawl_on_runner(specs, opener, kind: str, processes: int) -> tuple[dict, flo
         warm = time.perf_counter() - started
         started = time.perf_counter()
         results = _collect_in_groups(
-            runner, specs, keys, (opener, flow_fetcher), settings, RunOptions(steps=("fetch",))
+            runner, specs, keys, opener, flow_fetcher, settings, RunOptions(steps=("fetch",))
         )
         wall = time.perf_counter() - started
         empty = _round_trip(runner, specs, opener, processes)

@@ -474,7 +474,7 @@ def _collect_all(
             opener = functools.partial(open_fetcher, settings, run_id, replay, redactor)
             with workers_report_here(), runner:
                 results = _collect_in_groups(
-                    runner, chosen, keys, (opener, fetcher), settings, options
+                    runner, chosen, keys, opener, fetcher, settings, options
                 )
             return results, fetcher
         futures = [
@@ -489,13 +489,14 @@ def _collect_in_groups(
     runner: TaskRunner,
     chosen: list[SourceSpec],
     keys: dict[str, tuple[str | None, str | None]],
-    fetchers: tuple[FetcherOpener, Fetcher],
+    opener: FetcherOpener,
+    flow_fetcher: Fetcher,
     settings: Settings,
     options: RunOptions,
 ) -> list[SourceResult]:
     """One task per host group on ``runner`` (started by the caller), each opening its fetcher
-    with the opener of ``fetchers``; the flow's own fetcher asks the hosts for robots.txt
-    first (``fetch_robots_first``). The sources skipped for a missing key stay here."""
+    with ``opener``; ``flow_fetcher`` asks the hosts for robots.txt first
+    (``fetch_robots_first``). The sources skipped for a missing key stay here."""
     started = datetime.now(UTC)
     skipped = [s for s in chosen if keys[s.name][1]]
     for spec in skipped:
@@ -504,8 +505,8 @@ def _collect_in_groups(
     groups = host_groups(crawled, settings.fetch_processes)
     share = max(1, settings.max_concurrency // max(1, len(groups)))
     api_keys = {name: key for name, (key, _) in keys.items()}
-    handoff, robots = fetch_robots_first(fetchers[1], crawled)
-    opener = functools.partial(open_primed, fetchers[0], handoff)
+    handoff, robots = fetch_robots_first(flow_fetcher, crawled)
+    primed = functools.partial(open_primed, opener, handoff)
     results: list[SourceResult] = []
     futures = [
         (
@@ -515,7 +516,7 @@ def _collect_in_groups(
                 parameters={
                     "label": f"{group[0].name}+{len(group) - 1}",
                     "specs": group,
-                    "opener": opener,
+                    "opener": primed,
                     "api_keys": api_keys,
                     "full": options.full,
                     "concurrency": share,

@@ -73,14 +73,15 @@ def crawl_groups(specs, runner_name: str, dask_address: str | None, raw_dir: Pat
     settings = Settings(
         _env_file=None, task_runner=runner_name, fetch_processes=2, dask_address=dask_address
     )
-    fetchers = (
-        functools.partial(fetcher, raw_dir, state=True),
-        fetcher(raw_dir, state=True, archive_part="flow"),
-    )
+    opener = functools.partial(fetcher, raw_dir, state=True)
+    flow_fetcher = fetcher(raw_dir, state=True, archive_part="flow")
     options = pipeline.RunOptions(steps=("fetch",))
     keys = {s.name: (None, None) for s in specs}
     with group_task_runner(settings) as runner:
-        results = pipeline._collect_in_groups(runner, specs, keys, fetchers, settings, options)
+        results = pipeline._collect_in_groups(
+            runner, specs, keys, opener, flow_fetcher, settings, options
+        )
+    flow_fetcher.close()
     return {r.spec.name: r.collected for r in results}
 
 
@@ -145,7 +146,8 @@ def crawl_with_dying_opener(specs, raw_dir: Path) -> dict:
             runner,
             specs,
             {s.name: (None, None) for s in specs},
-            (_die, fetcher(raw_dir, obey_robots=False)),
+            _die,
+            fetcher(raw_dir, obey_robots=False),
             settings,
             pipeline.RunOptions(steps=("fetch",)),
         )
