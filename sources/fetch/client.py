@@ -237,9 +237,15 @@ class Fetcher:
         would (once per origin and run); return the exchanges that took, for ``fetch_log``."""
         history: list[FetchResult] = []
         if self.policy.obey_robots:
-            origin = url_origin(url)
-            self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
+            self._robots_rules(spec, url_origin(url), history)
         return history
+
+    def _robots_rules(
+        self, spec: SourceSpec, origin: str, history: list[FetchResult]
+    ) -> RobotsRules:
+        """``origin``'s rules, loaded for ``spec`` (its exchanges into ``history``) when no
+        request of the run has asked yet."""
+        return self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
 
     def close(self) -> None:
         """Close the run's archive files and connections. A crawl still running (its run was
@@ -332,7 +338,7 @@ class Fetcher:
         pace = 1.0 if self.live else 0.0
         if obey_robots and self.policy.obey_robots:
             origin = url_origin(url)
-            rules = self.robots.rules(origin, lambda: self._load_robots(spec, origin, history))
+            rules = self._robots_rules(spec, origin, history)
             if not rules.allows(url, self.policy.user_agent):
                 reason = rules.closed_reason or f"disallowed by {origin}/robots.txt"
                 return self._unsent(spec, request, prepared, "disallowed", reason)
