@@ -50,7 +50,8 @@ class HostScheduler:
 
     def asked(self) -> list[str]:
         """The hosts a request has gone to."""
-        return [h for h, g in self._gates.items() if g.last_start > float("-inf")]
+        with self._lock:
+            return [h for h, g in self._gates.items() if g.last_start > float("-inf")]
 
     def carry_over(self, started: dict[str, float]) -> None:
         """Take up hosts' pace from another process: their next request waits one interval
